@@ -1,0 +1,1 @@
+"""The native patient format rrmm.patient/1: document schema, reader and writer."""

@@ -1,0 +1,1 @@
+"""The ``rrmm`` command line: thin commands over the core and the adapters."""

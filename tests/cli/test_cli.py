@@ -1,0 +1,104 @@
+"""End-to-end tests of the command line, in process and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from rrmm import __version__
+from rrmm.cli.app import app
+from tests.conftest import SHARED_EXAMPLE
+
+runner = CliRunner()
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"rrmm {__version__}"
+
+
+def test_help_lists_commands_and_the_disclaimer():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for word in ("validate", "schema", "show", "decision support"):
+        assert word in result.output
+
+
+def test_validate_valid_file_exits_0():
+    result = runner.invoke(app, ["validate", str(SHARED_EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_validate_invalid_file_exits_2_and_prints_every_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "format: rrmm.patient/1\nid: x\nlabs:\n  - date: 2020-01-01\n"
+        "    hemoglobin: 98 g/dL\n    calcium: 10 mg/dk\n"
+    )
+    result = runner.invoke(app, ["validate", str(bad)], terminal_width=200)
+    assert result.exit_code == 2
+    assert f"{bad}:5 /labs/0/hemoglobin: error: haemoglobin of 98 g/dL" in result.output
+    assert f"{bad}:6 /labs/0/calcium: error: unknown unit 'mg/dk'" in result.output
+    assert "invalid" in result.output
+
+
+def test_validate_json_output(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "rrmm.patient/1", "id": "x", "sex": "F"}')
+    result = runner.invoke(app, ["validate", "--json", str(bad), str(SHARED_EXAMPLE)])
+    assert result.exit_code == 2
+    report = json.loads(result.output)
+    assert [entry["valid"] for entry in report] == [False, True]
+    assert report[0]["problems"][0]["pointer"] == "/sex"
+
+
+def test_validate_as_of_makes_dates_in_the_future_an_error():
+    result = runner.invoke(app, ["validate", "--as-of", "2020-01-01", str(SHARED_EXAMPLE)])
+    assert result.exit_code == 2
+    assert "in the future" in result.output
+
+
+def test_bad_as_of_is_a_usage_error():
+    result = runner.invoke(app, ["validate", "--as-of", "yesterday", str(SHARED_EXAMPLE)])
+    assert result.exit_code == 2
+    assert "not a date" in result.output
+
+
+def test_schema_command_prints_json_schema():
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"] == "rrmm.patient/1"
+
+
+def test_show_draws_the_timeline_and_labs():
+    result = runner.invoke(
+        app, ["show", "--as-of", "2026-11-21", str(SHARED_EXAMPLE)], terminal_width=120
+    )
+    assert result.exit_code == 0, result.output
+    assert "VRd (induction)" in result.output
+    assert "█" in result.output
+    assert "autologous transplant" in result.output
+    assert "SPEP\u00a03.1\u00a0g/dL" in result.output.replace(" ", "\u00a0")
+
+
+def test_show_invalid_file_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: rrmm.patient/1\n")
+    result = runner.invoke(app, ["show", str(bad)])
+    assert result.exit_code == 2
+    assert "required field 'id' is missing" in result.output
+
+
+def test_python_dash_m_runs_the_cli():
+    completed = subprocess.run(
+        [sys.executable, "-m", "rrmm", "validate", str(SHARED_EXAMPLE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr

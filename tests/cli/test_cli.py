@@ -102,3 +102,67 @@ def test_python_dash_m_runs_the_cli():
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def test_assess_text_view():
+    result = runner.invoke(
+        app, ["assess", "--as-of", "2026-11-21", str(SHARED_EXAMPLE)], env={"COLUMNS": "160"}
+    )
+    assert result.exit_code == 0, result.output
+    for text in (
+        "relapsed and refractory",
+        "lenalidomide_refractory",
+        "VRd → ASCT → lenalidomide",
+        "Timeline",
+        "M-protein",
+        "not a prescription",
+    ):
+        assert text in result.output
+
+
+def test_assess_json():
+    result = runner.invoke(app, ["assess", "--json", "--as-of", "2026-11-21", str(SHARED_EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["lines_of_therapy"] == 1
+    assert out["status"] == "relapsed_and_refractory"
+    assert out["progressions"][0]["date"] == "2022-04-05"
+
+
+def test_assess_explain_shows_rules_and_sources():
+    result = runner.invoke(
+        app,
+        ["assess", "--explain", "--as-of", "2026-11-21", str(SHARED_EXAMPLE)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Explanation trail" in result.output
+    assert "pd.serum" in result.output
+    assert "Kumar S et al" in result.output
+
+
+def test_assess_parameters_are_recorded_in_the_output():
+    result = runner.invoke(
+        app,
+        ["assess", "--json", "--measurable-serum", "0.5", "--urine-rule", "relaxed",
+         "--as-of", "2026-11-21", str(SHARED_EXAMPLE)],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["criteria_version"] == (
+        "IMWG2016[serum_measurable_g_dl=0.5,urine_rule=relaxed]"
+    )
+    assert out["parameters"]["serum_measurable_g_dl"] == 0.5
+
+
+def test_assess_unknown_criteria_set_is_a_usage_error():
+    result = runner.invoke(app, ["assess", "--criteria", "IMWG1999", str(SHARED_EXAMPLE)])
+    assert result.exit_code == 2
+    assert "unknown criteria set" in result.output
+
+
+def test_assess_invalid_file_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: rrmm.patient/1\nid: x\nsex: f\n")
+    result = runner.invoke(app, ["assess", str(bad)])
+    assert result.exit_code == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +12,15 @@ import typer
 from rich.console import Console
 
 from rrmm import __version__
+from rrmm.adapters.assessment_json import DISCLAIMER as ASSESSMENT_DISCLAIMER
+from rrmm.adapters.assessment_json import assessment_json_schema, evaluation_to_json
 from rrmm.adapters.native.schema import patient_json_schema
+from rrmm.cli.assess_view import evaluation_view
 from rrmm.cli.loading import EXIT_INVALID, load_record, print_problems, read_file
 from rrmm.cli.timeline import lab_table, record_summary, record_timeline
+from rrmm.core.assess import assess as assess_record
+from rrmm.core.criteria import Criteria
+from rrmm.kb import KnowledgeBaseError, kb_version, load_criteria, load_drug_catalog
 
 __all__ = ["app", "main"]
 
@@ -31,6 +38,21 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+
+
+class UrineRule(StrEnum):
+    """How a missing 24-h urine is handled."""
+
+    STRICT = "strict"
+    RELAXED = "relaxed"
+
+
+class NadirRule(StrEnum):
+    """Which nadir progression is measured from."""
+
+    CONFIRMED = "confirmed"
+    LOWEST = "lowest"
+
 
 FileArgument = Annotated[
     Path,
@@ -114,14 +136,25 @@ def validate(
         raise typer.Exit(EXIT_INVALID)
 
 
+class SchemaKind(StrEnum):
+    """Which JSON Schema to print."""
+
+    PATIENT = "patient"
+    ASSESSMENT = "assessment"
+
+
 @app.command()
 def schema(
+    kind: Annotated[
+        SchemaKind, typer.Argument(help="patient (the input format) or assessment (assess --json).")
+    ] = SchemaKind.PATIENT,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
 ) -> None:
-    """Print the JSON Schema of the rrmm.patient/1 format."""
-    text = json.dumps(patient_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    """Print the JSON Schema of the rrmm.patient/1 format or of the assessment output."""
+    chosen = patient_json_schema() if kind is SchemaKind.PATIENT else assessment_json_schema()
+    text = json.dumps(chosen, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -144,6 +177,81 @@ def show(
     console.print(record_summary(record))
     console.print(record_timeline(record, reading_date or date.today(), width))
     console.print(lab_table(record))
+
+
+def _criteria(
+    name: str, serum: float | None, urine_rule: str | None, nadir: str | None
+) -> Criteria:
+    try:
+        criteria = load_criteria(name)
+    except KnowledgeBaseError as error:
+        raise typer.BadParameter(str(error), param_hint="--criteria") from None
+    changes: dict[str, object] = {}
+    if serum is not None:
+        changes["serum_measurable_g_dl"] = serum
+    if urine_rule is not None:
+        changes["urine_rule"] = urine_rule
+    if nadir is not None:
+        changes["nadir"] = nadir
+    return criteria.with_parameters(**changes)
+
+
+@app.command()
+def assess(
+    file: FileArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the rule and values behind every verdict.")
+    ] = False,
+    criteria: Annotated[
+        str, typer.Option(help="Criteria set (a later IMWG revision is a new set).")
+    ] = "IMWG2016",
+    measurable_serum: Annotated[
+        float | None,
+        typer.Option(
+            "--measurable-serum",
+            min=0.1,
+            max=5,
+            help="Serum M-protein (g/dL) that counts as measurable; IMWG 1.0, many trials 0.5.",
+        ),
+    ] = None,
+    urine_rule: Annotated[
+        UrineRule | None,
+        typer.Option(
+            help="strict: a missing 24-h urine downgrades the response (IMWG); relaxed: serum"
+            " or urine (as real-world algorithms do)."
+        ),
+    ] = None,
+    nadir: Annotated[
+        NadirRule | None,
+        typer.Option(
+            help="confirmed: progression from the lowest value held twice (IMWG 2016);"
+            " lowest: from the lowest single value (IMWG 2011)."
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    width: Annotated[
+        int | None, typer.Option(min=20, max=200, help="Width of the time axis.")
+    ] = None,
+) -> None:
+    """Assess disease status, response, progression, refractoriness, lines and risk."""
+    console = Console()
+    reading_date = _as_of(as_of) or date.today()
+    record = load_record(file, Console(stderr=True), reading_date)
+    chosen = _criteria(
+        criteria,
+        measurable_serum,
+        urine_rule.value if urine_rule else None,
+        nadir.value if nadir else None,
+    )
+    evaluation = assess_record(record, load_drug_catalog(), chosen, reading_date)
+    if as_json:
+        typer.echo(
+            json.dumps(evaluation_to_json(evaluation, kb_version()), indent=2, ensure_ascii=False)
+        )
+        return
+    axis = width or max(20, min(80, console.width - 22))
+    console.print(evaluation_view(evaluation, reading_date, axis, explain, ASSESSMENT_DISCLAIMER))
 
 
 def main() -> None:

@@ -1,5 +1,17 @@
 """The knowledge base: versioned, sourced data files shipped with rrmm, and their loader."""
 
-from rrmm.kb.loader import KnowledgeBaseError, load_drug_catalog, read_kb_file
+from rrmm.kb.loader import (
+    KnowledgeBaseError,
+    kb_version,
+    load_criteria,
+    load_drug_catalog,
+    read_kb_file,
+)
 
-__all__ = ["KnowledgeBaseError", "load_drug_catalog", "read_kb_file"]
+__all__ = [
+    "KnowledgeBaseError",
+    "kb_version",
+    "load_criteria",
+    "load_drug_catalog",
+    "read_kb_file",
+]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rrmm.core.drugs import DrugClass
 
-__all__ = ["DrugEntry", "DrugsFile", "Source"]
+__all__ = ["CriteriaFile", "DrugEntry", "DrugsFile", "RuleEntry", "Source"]
 
 
 class _Strict(BaseModel):
@@ -60,4 +60,39 @@ class DrugsFile(_Strict):
             missing = [key for key in drug.sources if key not in self.sources]
             if missing:
                 raise ValueError(f"drug '{drug.name}' cites unknown sources {missing}")
+        return self
+
+
+class RuleEntry(_Strict):
+    """One rule of a criteria set."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+    text: str = Field(min_length=10)
+    sources: list[str] = Field(min_length=1)
+    verified: bool = True
+    note: str | None = None
+
+
+class CriteriaFile(_Strict):
+    """``criteria-*.yaml``: a named criteria set."""
+
+    kb: Literal["criteria"]
+    schema_version: Literal["1"]
+    id: str = Field(pattern=r"^[A-Z0-9_-]+$")
+    title: str
+    as_of: date
+    sources: dict[str, Source]
+    parameters: dict[str, float | int | bool | str]
+    rules: list[RuleEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sources_exist(self) -> CriteriaFile:
+        ids = [rule.id for rule in self.rules]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"rule ids repeated: {repeated}")
+        for rule in self.rules:
+            missing = [key for key in rule.sources if key not in self.sources]
+            if missing:
+                raise ValueError(f"rule '{rule.id}' cites unknown sources {missing}")
         return self

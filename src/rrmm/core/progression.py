@@ -1,0 +1,451 @@
+"""Progressive disease, clinical relapse and relapse from CR within a line (IMWG 2016).
+
+Progression is measured from the lowest confirmed value (the nadir) of the
+line: serum M-protein +25% and +0.5 g/dL (+1 g/dL when the nadir is at least
+5 g/dL); urine +25% and +200 mg/24 h; dFLC +25% and more than 100 mg/L when FLC
+is the measure; marrow plasma cells +10 points when marrow is the measure; a new
+lesion or at least 50% growth of a plasmacytoma. Laboratory progression needs a
+second consecutive assessment before new therapy; its date is the first of the
+two. Marrow and imaging need no confirmation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+import datetime
+from datetime import date
+from itertools import pairwise
+
+from rrmm.core.criteria import Parameters
+from rrmm.core.model import LightChain
+from rrmm.core.response import Assessment, Baseline, DiseaseData, Measure, dflc
+from rrmm.core.series import Point
+from rrmm.core.thresholds import above, at_least
+
+__all__ = [
+    "ClinicalEvent",
+    "Progression",
+    "Signal",
+    "clinical_relapses",
+    "find_progression",
+    "lab_signals",
+    "nadirs_before",
+    "relapse_from_cr",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One parameter meeting a progression criterion at one assessment."""
+
+    date: date
+    measure: str
+    rule: str
+    text: str
+    confirmation_needed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Progression:
+    """The progression event of a line, with how it was established."""
+
+    date: date
+    criterion: str
+    rule: str
+    evidence: str
+    confirmed: bool
+    confirmed_on: datetime.date | None
+    documented: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicalEvent:
+    """A clinical relapse or relapse from CR finding (not used for PFS)."""
+
+    date: date
+    kind: str
+    criterion: str
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Nadir:
+    value: float
+    date: date
+
+
+def _nadir(values: Sequence[tuple[date, float]], mode: str) -> _Nadir | None:
+    """Lowest value; in 'confirmed' mode the lowest level held at two consecutive assessments.
+
+    The baseline (first value) always counts. A single low value that the next
+    one does not confirm is not a nadir.
+    """
+    if not values:
+        return None
+    best = _Nadir(values[0][1], values[0][0])
+    if mode == "lowest":
+        for day, value in values[1:]:
+            if value < best.value:
+                best = _Nadir(value, day)
+        return best
+    for (day, value), (_, following) in pairwise(values[1:]):
+        held = max(value, following)
+        if held < best.value:
+            best = _Nadir(held, day)
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class Nadirs:
+    """Nadirs of each laboratory parameter before an assessment."""
+
+    serum: _Nadir | None
+    urine: _Nadir | None
+    dflc: _Nadir | None
+    marrow: _Nadir | None
+
+
+def _values(base: Point | None, earlier: Sequence[Point | None]) -> list[tuple[date, float]]:
+    found = [(base.date, base.value)] if base is not None else []
+    found += [(point.date, point.value) for point in earlier if point is not None]
+    return found
+
+
+def nadirs_before(
+    baseline: Baseline, assessments: Sequence[Assessment], index: int, mode: str
+) -> Nadirs:
+    """Nadirs from the baseline and the assessments before ``assessments[index]``."""
+    earlier = assessments[:index]
+    dflc_values: list[tuple[date, float]] = []
+    if baseline.dflc is not None:
+        dflc_values.append((baseline.date, max(baseline.dflc, 0.0)))
+    for item in earlier:
+        value = dflc(baseline.involved, item.kappa, item.lambda_)
+        if value is not None:
+            dflc_values.append((item.date, max(value, 0.0)))
+    return Nadirs(
+        serum=_nadir(_values(baseline.serum, [a.serum for a in earlier]), mode),
+        urine=_nadir(_values(baseline.urine, [a.urine for a in earlier]), mode),
+        dflc=_nadir(dflc_values, mode) if Measure.FLC in baseline.measures else None,
+        marrow=_nadir(_values(baseline.marrow, [a.marrow for a in earlier]), "lowest")
+        if Measure.MARROW in baseline.measures
+        else None,
+    )
+
+
+def _rise(now: float, nadir: float, unit: str) -> str:
+    relative = "from 0" if nadir == 0 else f"{(now - nadir) / nadir:+.0%}"
+    return f"+{now - nadir:.3g} {unit} ({relative})"
+
+
+def lab_signals(
+    now: Assessment, nadirs: Nadirs, involved: LightChain | None, p: Parameters
+) -> list[Signal]:
+    """Laboratory progression criteria met at ``now`` against the nadirs before it."""
+    signals = []
+    serum, nadir = now.serum, nadirs.serum
+    if serum is not None and nadir is not None and not serum.below_limit:
+        rise = serum.value - nadir.value
+        relative_ok = nadir.value == 0 or at_least(rise / nadir.value, p.pd_relative)
+        high = at_least(nadir.value, p.serum_high_nadir_g_dl) and at_least(
+            rise, p.serum_pd_abs_high_nadir_g_dl
+        )
+        if (at_least(rise, p.serum_pd_abs_g_dl) and relative_ok) or high:
+            signals.append(
+                Signal(
+                    now.date,
+                    "serum M-protein",
+                    "pd.serum",
+                    f"serum M-protein {serum.value:g} g/dL on {serum.date}:"
+                    f" {_rise(serum.value, nadir.value, 'g/dL')} from nadir {nadir.value:g}"
+                    f" ({nadir.date})",
+                )
+            )
+    urine, nadir = now.urine, nadirs.urine
+    if urine is not None and nadir is not None and not urine.below_limit:
+        rise = urine.value - nadir.value
+        relative_ok = nadir.value == 0 or at_least(rise / nadir.value, p.pd_relative)
+        if at_least(rise, p.urine_pd_abs_mg_24h) and relative_ok:
+            signals.append(
+                Signal(
+                    now.date,
+                    "urine M-protein",
+                    "pd.urine",
+                    f"urine M-protein {urine.value:g} mg/24h on {urine.date}:"
+                    f" {_rise(urine.value, nadir.value, 'mg/24h')} from nadir {nadir.value:g}"
+                    f" ({nadir.date})",
+                )
+            )
+    nadir = nadirs.dflc
+    value = dflc(involved, now.kappa, now.lambda_)
+    if nadir is not None and value is not None:
+        rise = value - nadir.value
+        relative_ok = nadir.value == 0 or at_least(rise / nadir.value, p.pd_relative)
+        if above(rise, p.flc_pd_abs_mg_l) and relative_ok:
+            signals.append(
+                Signal(
+                    now.date,
+                    "dFLC",
+                    "pd.flc",
+                    f"dFLC {value:g} mg/L on {now.date}: {_rise(value, nadir.value, 'mg/L')}"
+                    f" from nadir {nadir.value:g} ({nadir.date}); needs > {p.flc_pd_abs_mg_l:g}",
+                )
+            )
+    marrow, nadir = now.marrow, nadirs.marrow
+    if (
+        marrow is not None
+        and nadir is not None
+        and at_least(marrow.value - nadir.value, p.marrow_pd_abs_percent)
+    ):
+        signals.append(
+            Signal(
+                now.date,
+                "marrow plasma cells",
+                "pd.marrow",
+                f"marrow plasma cells {marrow.value:g}% on {marrow.date}:"
+                f" +{marrow.value - nadir.value:g} points from nadir {nadir.value:g}%",
+                confirmation_needed=False,
+            )
+        )
+    if now.new_lesion:
+        signals.append(Signal(now.date, "imaging", "pd.imaging", "new lesion on imaging", False))
+    return signals
+
+
+def _imaging_signals(data: DiseaseData, start: date, until: date | None) -> list[Signal]:
+    studies = [
+        (day, spd)
+        for day, spd in data.imaging_spd
+        if day >= start and (until is None or day < until)
+    ]
+    signals = []
+    lowest: float | None = None
+    for day, spd in studies:
+        if lowest is not None and lowest > 0 and at_least(spd, 1.5 * lowest):
+            signals.append(
+                Signal(
+                    day,
+                    "plasmacytoma",
+                    "pd.imaging",
+                    f"plasmacytoma SPD {spd:g} cm² on {day}, ≥ 50% above nadir {lowest:g} cm²",
+                    confirmation_needed=False,
+                )
+            )
+        lowest = spd if lowest is None else min(lowest, spd)
+    return signals
+
+
+def find_progression(
+    baseline: Baseline,
+    assessments: Sequence[Assessment],
+    data: DiseaseData,
+    line_start: date,
+    until: date | None,
+    documented_on: date | None,
+    p: Parameters,
+) -> tuple[Progression | None, list[str]]:
+    """The line's first progression event, and notes on signals that were not confirmed."""
+    notes: list[str] = []
+    candidates: list[Progression] = []
+    first_unconfirmed: Signal | None = None
+    for index, now in enumerate(assessments):
+        nadirs = nadirs_before(baseline, assessments, index, p.nadir)
+        signals = lab_signals(now, nadirs, baseline.involved, p)
+        if not signals:
+            continue
+        immediate = [s for s in signals if not s.confirmation_needed]
+        if immediate:
+            s = immediate[0]
+            candidates.append(Progression(s.date, s.measure, s.rule, s.text, True, None))
+            break
+        measures = {s.measure for s in signals}
+        if p.simultaneous_markers_confirm and len(measures) >= 2:
+            text = "; ".join(s.text for s in signals)
+            candidates.append(
+                Progression(
+                    now.date,
+                    " + ".join(sorted(measures)),
+                    signals[0].rule,
+                    f"{text} (two markers at once)",
+                    True,
+                    now.date,
+                )
+            )
+            break
+        following = assessments[index + 1] if index + 1 < len(assessments) else None
+        if following is not None:
+            confirming = [
+                s
+                for s in lab_signals(following, nadirs, baseline.involved, p)
+                if s.confirmation_needed
+            ]
+            if confirming:
+                text = f"{signals[0].text}; confirmed by {confirming[0].text}"
+                candidates.append(
+                    Progression(
+                        now.date, signals[0].measure, signals[0].rule, text, True, following.date
+                    )
+                )
+                break
+            notes.append(
+                f"{signals[0].text} — not confirmed by the next assessment on {following.date}"
+                " (not progression)"
+            )
+        else:
+            notes.append(
+                f"{signals[0].text} — not yet confirmed (no later assessment before new therapy)"
+            )
+            first_unconfirmed = first_unconfirmed or signals[0]
+    candidates.extend(
+        Progression(s.date, s.measure, s.rule, s.text, True, None)
+        for s in _imaging_signals(data, line_start, until)
+    )
+    if candidates:
+        return min(candidates, key=lambda event: event.date), notes
+    if documented_on is not None and p.progression_evidence == "imwg_or_documented":
+        if first_unconfirmed is not None and first_unconfirmed.date <= documented_on:
+            return Progression(
+                first_unconfirmed.date,
+                first_unconfirmed.measure,
+                "pd.documented",
+                f"{first_unconfirmed.text}; not confirmed by a second assessment, but therapy"
+                f" was stopped for progression on {documented_on}",
+                False,
+                None,
+                documented=True,
+            ), notes
+        return Progression(
+            documented_on,
+            "documented",
+            "pd.documented",
+            f"therapy stopped for progression on {documented_on} (no IMWG laboratory"
+            " confirmation in the record)",
+            False,
+            None,
+            documented=True,
+        ), notes
+    return None, notes
+
+
+def _window(points: tuple[Point, ...], start: date, until: date | None) -> list[Point]:
+    return [pt for pt in points if pt.date > start and (until is None or pt.date < until)]
+
+
+def clinical_relapses(
+    data: DiseaseData,
+    baseline_date: date,
+    responded_on: date,
+    until: date | None,
+    p: Parameters,
+) -> list[ClinicalEvent]:
+    """Clinical relapse findings after a response (Kumar 2016); the first of each kind.
+
+    Haemoglobin fall and creatinine rise are measured from the best value since the
+    line started; rrmm cannot tell whether a change is due to myeloma, so each
+    finding is reported for the clinician to judge.
+    """
+    events: list[ClinicalEvent] = []
+    for point in _window(data.calcium, responded_on, until):
+        if above(point.value, p.clinical_calcium_mg_dl):
+            events.append(
+                ClinicalEvent(
+                    point.date,
+                    "clinical relapse",
+                    "hypercalcaemia",
+                    f"calcium {point.value:.3g} mg/dL > {p.clinical_calcium_mg_dl:g}",
+                )
+            )
+            break
+    hb = [
+        pt
+        for pt in data.hemoglobin
+        if pt.date >= baseline_date and (until is None or pt.date < until)
+    ]
+    best = None
+    for point in hb:
+        if (
+            best is not None
+            and point.date > responded_on
+            and at_least(best - point.value, p.clinical_hb_fall_g_dl)
+        ):
+            events.append(
+                ClinicalEvent(
+                    point.date,
+                    "clinical relapse",
+                    "haemoglobin fall",
+                    f"haemoglobin {point.value:.3g} g/dL, {best - point.value:.3g} g/dL"
+                    f" below the line's best {best:.3g}",
+                )
+            )
+            break
+        best = point.value if best is None else max(best, point.value)
+    creat = [
+        pt
+        for pt in data.creatinine
+        if pt.date >= baseline_date and (until is None or pt.date < until)
+    ]
+    low = None
+    for point in creat:
+        if (
+            low is not None
+            and point.date > responded_on
+            and at_least(point.value - low, p.clinical_creatinine_rise_mg_dl)
+        ):
+            events.append(
+                ClinicalEvent(
+                    point.date,
+                    "clinical relapse",
+                    "creatinine rise",
+                    f"creatinine {point.value:.3g} mg/dL, +{point.value - low:.3g} mg/dL"
+                    f" from the line's lowest {low:.3g}",
+                )
+            )
+            break
+        low = point.value if low is None else min(low, point.value)
+    for day in data.new_lesions:
+        if day > responded_on and (until is None or day < until):
+            events.append(
+                ClinicalEvent(day, "clinical relapse", "new lesion", "new lesion on imaging")
+            )
+            break
+    for day in data.hyperviscosity:
+        if day > responded_on and (until is None or day < until):
+            events.append(
+                ClinicalEvent(day, "clinical relapse", "hyperviscosity", "hyperviscosity recorded")
+            )
+            break
+    return events
+
+
+def relapse_from_cr(
+    assessments: Sequence[Assessment], cr_date: date, p: Parameters
+) -> ClinicalEvent | None:
+    """Relapse from CR: M-protein back on immunofixation or electrophoresis, or marrow ≥ 5%."""
+    for now in assessments:
+        if now.date <= cr_date:
+            continue
+        if now.serum_ife or now.urine_ife:
+            which = "serum" if now.serum_ife else "urine"
+            return ClinicalEvent(
+                now.date,
+                "relapse from CR",
+                "immunofixation",
+                f"{which} immunofixation positive again",
+            )
+        if now.serum is not None and now.serum.value > 0 and not now.serum.below_limit:
+            return ClinicalEvent(
+                now.date,
+                "relapse from CR",
+                "electrophoresis",
+                f"serum M-protein {now.serum.value:g} g/dL detectable again",
+            )
+        if now.marrow is not None and at_least(now.marrow.value, p.relapse_from_cr_marrow_percent):
+            return ClinicalEvent(
+                now.date,
+                "relapse from CR",
+                "marrow",
+                f"marrow plasma cells {now.marrow.value:g}%"
+                f" (≥ {p.relapse_from_cr_marrow_percent:g}%)",
+            )
+    return None

@@ -1,0 +1,36 @@
+"""Comparisons against clinical thresholds that are robust to unit-conversion rounding.
+
+0.6 g/dL is exactly half of 1.2 g/dL, but 6 g/L converted to g/dL is
+0.6000000000000001: a plain ``>=`` would call a 50% reduction 49.99999%. Values
+within a relative 1e-9 of a threshold count as equal to it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["above", "at_least", "at_most", "below"]
+
+_TOLERANCE = 1e-9
+
+
+def _slack(threshold: float) -> float:
+    return _TOLERANCE * max(1.0, abs(threshold))
+
+
+def at_least(value: float, threshold: float) -> bool:
+    """Value ≥ threshold."""
+    return value >= threshold - _slack(threshold)
+
+
+def above(value: float, threshold: float) -> bool:
+    """Value > threshold (strictly, beyond rounding)."""
+    return value > threshold + _slack(threshold)
+
+
+def below(value: float, threshold: float) -> bool:
+    """Value < threshold (strictly, beyond rounding)."""
+    return value < threshold - _slack(threshold)
+
+
+def at_most(value: float, threshold: float) -> bool:
+    """Value ≤ threshold."""
+    return value <= threshold + _slack(threshold)

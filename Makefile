@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXAMPLE ?= examples/01-first-relapse-on-len-maintenance.yaml
+EXAMPLE ?= examples/05-penta-refractory-after-car-t.yaml
 
 .PHONY: setup demo test lint typecheck unit bench clean
 
@@ -18,7 +18,7 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/rrmm validate $(EXAMPLE)
-	$(BIN)/rrmm show $(EXAMPLE)
+	$(BIN)/rrmm assess $(EXAMPLE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -39,3 +39,13 @@ def test_schema_rejects_unknown_fields():
     validator = jsonschema.Draft202012Validator(patient_json_schema())
     errors = list(validator.iter_errors({"format": "rrmm.patient/1", "id": "x", "dose": 1}))
     assert any("dose" in error.message for error in errors)
+
+
+def test_format_documentation_names_every_analyte_and_condition():
+    from rrmm.core.analytes import Analyte
+    from rrmm.core.model import ConditionName
+
+    text = (ROOT / "docs" / "format.md").read_text()
+    missing = [a.value for a in Analyte if a.value not in text]
+    missing += [c.value for c in ConditionName if c.value not in text]
+    assert missing == []

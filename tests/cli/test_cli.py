@@ -144,14 +144,21 @@ def test_assess_explain_shows_rules_and_sources():
 def test_assess_parameters_are_recorded_in_the_output():
     result = runner.invoke(
         app,
-        ["assess", "--json", "--measurable-serum", "0.5", "--urine-rule", "relaxed",
-         "--as-of", "2026-11-21", str(SHARED_EXAMPLE)],
+        [
+            "assess",
+            "--json",
+            "--measurable-serum",
+            "0.5",
+            "--urine-rule",
+            "relaxed",
+            "--as-of",
+            "2026-11-21",
+            str(SHARED_EXAMPLE),
+        ],
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert out["criteria_version"] == (
-        "IMWG2016[serum_measurable_g_dl=0.5,urine_rule=relaxed]"
-    )
+    assert out["criteria_version"] == ("IMWG2016[serum_measurable_g_dl=0.5,urine_rule=relaxed]")
     assert out["parameters"]["serum_measurable_g_dl"] == 0.5
 
 

@@ -11,9 +11,9 @@ two. Marrow and imaging need no confirmation.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-import datetime
 from datetime import date
 from itertools import pairwise
 

@@ -1,0 +1,1 @@
+"""Benchmarks: reproducible timing of rrmm's hot paths (not part of the test pass/fail)."""

@@ -19,7 +19,7 @@ from rrmm.adapters.native.read import read_patient
 from rrmm.core.assess import Evaluation, assess
 from rrmm.core.criteria import Criteria, Parameters
 from rrmm.core.line_course import LineCourse
-from rrmm.core.model import LightChain, PatientRecord
+from rrmm.core.model import PatientRecord
 from rrmm.core.progression import Nadirs, _Nadir
 from rrmm.core.response import Assessment, Category
 from rrmm.core.series import Point
@@ -99,7 +99,9 @@ def lab(when: date, **values: object) -> dict[str, object]:
     return {"date": when, **values}
 
 
-def series(*rows: Mapping[str, object], first: int = 28, every: int = 28) -> list[dict[str, object]]:
+def series(
+    *rows: Mapping[str, object], first: int = 28, every: int = 28
+) -> list[dict[str, object]]:
     """Lab rows dated START+first, START+first+every, ... (one row per assessment)."""
     return [lab(day(first + every * i), **row) for i, row in enumerate(rows)]
 
@@ -236,4 +238,3 @@ def nadirs(
         return None if value is None else _Nadir(value, when)
 
     return Nadirs(serum=at(serum), urine=at(urine), dflc=at(dflc), marrow=at(marrow))
-

@@ -75,3 +75,25 @@ def test_clinician_example(catalog):
     # R2-ISS needs LDH relative to its upper limit of normal, which the record does not give
     assert ev.risk.r2_iss.value is None
     assert "LDH above ULN" in ev.risk.r2_iss.missing
+
+
+def test_no_gain_of_1q_also_rules_out_amplification(catalog):
+    from tests.core.builders import evaluate
+
+    text = """format: rrmm.patient/1
+id: q1
+diagnosis: {date: 2024-01-10, heavy_chain: IgG, light_chain: kappa}
+findings:
+  - {date: 2024-01-10, method: FISH, del17p: false, t4_14: true, t14_16: false, t14_20: false,
+     gain1q: false, del1p32: false, tp53_mutation: false}
+labs:
+  - {date: 2024-01-10, beta2_microglobulin: 2.9 mg/L, albumin: 4.0 g/dL, creatinine: 0.9 mg/dL,
+     ldh: {value: 180, unit: U/L, reference_high: 250}}
+"""
+    ev = evaluate(text)
+    # t(4;14) without 1q+ or del(1p32), del(17p) absent, TP53 wild type, beta-2 microglobulin
+    # below 5.5: every IMS/IMWG 2025 criterion is false -> standard risk
+    assert ev.risk.ims_imwg_2025.value == "standard"
+    # R2-ISS: ISS I (0) + t(4;14) (1) = 1 point -> II
+    assert ev.risk.r2_iss.value == "II"
+    assert ev.risk.iss.value == "I"

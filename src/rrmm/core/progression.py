@@ -213,6 +213,12 @@ def lab_signals(
     return signals
 
 
+def _has_lab_marker(visit: Assessment, baseline: Baseline) -> bool:
+    """Whether a later assessment measured a marker that can confirm laboratory progression."""
+    flc = Measure.FLC in baseline.measures and visit.kappa is not None
+    return visit.serum is not None or visit.urine is not None or flc
+
+
 def _imaging_signals(data: DiseaseData, start: date, until: date | None) -> list[Signal]:
     studies = [
         (day, spd)
@@ -273,7 +279,10 @@ def find_progression(
                 )
             )
             break
-        following = assessments[index + 1] if index + 1 < len(assessments) else None
+        following = next(
+            (later for later in assessments[index + 1 :] if _has_lab_marker(later, baseline)),
+            None,
+        )
         if following is not None:
             confirming = [
                 s
@@ -332,6 +341,17 @@ def _window(points: tuple[Point, ...], start: date, until: date | None) -> list[
     return [pt for pt in points if pt.date > start and (until is None or pt.date < until)]
 
 
+def _at_start(points: tuple[Point, ...], start: date, lookback_days: int = 60) -> Point | None:
+    """The last value on or before the start of therapy, within the look-back window."""
+    found = None
+    for point in points:
+        if point.date > start:
+            break
+        if (start - point.date).days <= lookback_days:
+            found = point
+    return found
+
+
 def clinical_relapses(
     data: DiseaseData,
     baseline_date: date,
@@ -357,10 +377,11 @@ def clinical_relapses(
                 )
             )
             break
-    hb = [
+    start_hb = _at_start(data.hemoglobin, baseline_date)
+    hb = ([start_hb] if start_hb else []) + [
         pt
         for pt in data.hemoglobin
-        if pt.date >= baseline_date and (until is None or pt.date < until)
+        if pt.date > baseline_date and (until is None or pt.date < until)
     ]
     best = None
     for point in hb:
@@ -380,29 +401,21 @@ def clinical_relapses(
             )
             break
         best = point.value if best is None else max(best, point.value)
-    creat = [
-        pt
-        for pt in data.creatinine
-        if pt.date >= baseline_date and (until is None or pt.date < until)
-    ]
-    low = None
-    for point in creat:
-        if (
-            low is not None
-            and point.date > responded_on
-            and at_least(point.value - low, p.clinical_creatinine_rise_mg_dl)
-        ):
-            events.append(
-                ClinicalEvent(
-                    point.date,
-                    "clinical relapse",
-                    "creatinine rise",
-                    f"creatinine {point.value:.3g} mg/dL, +{point.value - low:.3g} mg/dL"
-                    f" from the line's lowest {low:.3g}",
+    start_value = _at_start(data.creatinine, baseline_date)
+    if start_value is not None:
+        for point in _window(data.creatinine, responded_on, until):
+            rise = point.value - start_value.value
+            if at_least(rise, p.clinical_creatinine_rise_mg_dl):
+                events.append(
+                    ClinicalEvent(
+                        point.date,
+                        "clinical relapse",
+                        "creatinine rise",
+                        f"creatinine {point.value:.3g} mg/dL, +{rise:.3g} mg/dL from"
+                        f" {start_value.value:.3g} at the start of therapy ({start_value.date})",
+                    )
                 )
-            )
-            break
-        low = point.value if low is None else min(low, point.value)
+                break
     for day in data.new_lesions:
         if day > responded_on and (until is None or day < until):
             events.append(

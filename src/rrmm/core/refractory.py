@@ -116,10 +116,18 @@ def _exposure_refractory(
             f" {p.refractory_window_days} days after its last dose ({last})"
         )
     if assessed or event is not None:
+        early = (
+            ""
+            if after_minimum
+            else (
+                f"; response not yet evaluable (no assessment after {p.minimum_exposure_days} days"
+                " on it)"
+            )
+        )
         return (
             False,
             f"line {seen.line.number}: no progression on it or within"
-            f" {p.refractory_window_days} days",
+            f" {p.refractory_window_days} days{early}",
         )
     return (
         None,

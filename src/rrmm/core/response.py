@@ -491,6 +491,11 @@ def read_response(
     if baseline.spd:
         category, spd_reason = _plasmacytoma(baseline.spd, now.date, data, line_start, category)
         reasons.append(spd_reason)
+    if category is Category.VGPR and now.urine is not None and not below(now.urine.value, 100):
+        category = Category.PR
+        reasons.append(
+            f"urine M-protein {now.urine.value:g} mg/24h: VGPR needs urine below 100 mg/24h"
+        )
     if category is Category.VGPR or Measure.MARROW in baseline.measures:
         category, cr_reasons = _complete_response(baseline, now, data, line_start, p, category)
         reasons.extend(cr_reasons)

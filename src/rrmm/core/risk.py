@@ -196,7 +196,7 @@ def risk_profile(record: PatientRecord, window_days: int) -> RiskProfile:
             "tp53_mutation",
         )
     }
-    gain = _any(features["gain1q"], features["amp1q"])
+    gain = _one_q_plus(features["gain1q"], features["amp1q"])
     iss_value = iss.value
     iss_inputs: dict[str, Tri] = {
         "iss1": None if iss_value is None else iss_value == "I",
@@ -259,6 +259,15 @@ def risk_profile(record: PatientRecord, window_days: int) -> RiskProfile:
     return RiskProfile(iss, r_stage, r2_stage, ims)
 
 
+def _one_q_plus(gain: Tri, amplification: Tri) -> Tri:
+    """1q+ (gain or amplification); 'no gain of 1q' also rules out amplification."""
+    if gain is True or amplification is True:
+        return True
+    if gain is False:
+        return False
+    return None
+
+
 def _any(*values: Tri) -> Tri:
     if any(v is True for v in values):
         return True
@@ -284,7 +293,7 @@ def _ims_imwg(
         "igh": _any(features["t4_14"], features["t14_16"], features["t14_20"]),
         "gain": gain,
         "del1p32": features["del1p32"],
-        "biallelic": features["del1p32_biallelic"],
+        "biallelic": False if features["del1p32"] is False else features["del1p32_biallelic"],
         "b2m": None if b2m is None else at_least(b2m.value, 5.5),
         "creat_ok": None if creatinine is None else below(creatinine.value, 1.2),
     }

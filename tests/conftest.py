@@ -10,7 +10,10 @@ from rrmm.kb import load_drug_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-SHARED_EXAMPLE = ROOT.parent / "shared" / "examples" / "patient-example.yaml"
+# The clinician's reference example from ../shared/examples/, copied byte for byte so the
+# tests run without ../shared; tests/test_fixtures.py checks the copy is still identical.
+SHARED_EXAMPLE = ROOT / "tests" / "fixtures" / "patient-example.yaml"
+SHARED_ORIGINAL = ROOT.parent / "shared" / "examples" / "patient-example.yaml"
 AS_OF = date(2026, 11, 21)
 
 

@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from rrmm.cli.timeline import TimeAxis
 from rrmm.core.assess import Evaluation
 from rrmm.core.refractory import ClassState
 from rrmm.core.response import Category, Measure
@@ -108,19 +109,14 @@ def _timeline(ev: Evaluation, today: date, width: int) -> RenderableType:
     if not ev.courses:
         return Text("")
     first, last = _axis(ev, today)
-    span = max((last - first).days, 1)
-
-    def column(day: date) -> int:
-        return min(width - 1, max(0, round((day - first).days / span * (width - 1))))
+    axis = TimeAxis(first, last, width)
 
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, style="bold")
     table.add_column(no_wrap=True)
     for course in ev.courses:
-        bar = [" "] * width
-        for position in range(column(course.line.start), column(course.line.end or today) + 1):
-            bar[position] = "█"
-        table.add_row(f"line {course.line.number}", Text("".join(bar), style="cyan"))
+        bar = axis.bar(course.line.start, course.line.end or today)
+        table.add_row(f"line {course.line.number}", Text(bar, style="cyan"))
     values: list[tuple[date, float]] = []
     unit = ""
     for course in ev.courses:
@@ -135,17 +131,11 @@ def _timeline(ev: Evaluation, today: date, width: int) -> RenderableType:
                 unit = unit or "mg/24h"
     if values:
         top = max(v for _, v in values) or 1.0
-        spark = [" "] * width
-        for day, value in values:
-            spark[column(day)] = _SPARK[min(7, int(value / top * 7.999))]
-        table.add_row(f"M-protein ({unit})", Text("".join(spark), style="yellow"))
-    marks = [" "] * width
-    for course in ev.courses:
-        for visit in course.visits:
-            marks[column(visit.visit.date)] = _MARK[visit.reading.category]
-        if course.progression is not None:
-            marks[column(course.progression.date)] = "X"
-    table.add_row("response", Text("".join(marks), style="magenta"))
+        spark = axis.marks([(day, _SPARK[min(7, int(v / top * 7.999))]) for day, v in values])
+        table.add_row(f"M-protein ({unit})", Text(spark, style="yellow"))
+    points = [(v.visit.date, _MARK[v.reading.category]) for c in ev.courses for v in c.visits]
+    points += [(c.progression.date, "X") for c in ev.courses if c.progression is not None]
+    table.add_row("response", Text(axis.marks(points), style="magenta"))
     legend = Text(
         f"{first} → {last} · responses: S sCR, C CR, V VGPR, P PR, M MR, s SD, X progression,"
         " ? not evaluable",

@@ -20,7 +20,35 @@ from rrmm.core.model import (
 )
 from rrmm.core.units import format_number
 
-__all__ = ["lab_table", "record_summary", "record_timeline"]
+__all__ = ["TimeAxis", "lab_table", "record_summary", "record_timeline"]
+
+
+class TimeAxis:
+    """Maps dates to character columns of a fixed-width time axis."""
+
+    def __init__(self, first: date, last: date, width: int) -> None:
+        self.first, self.last, self.width = first, last, width
+        self._span = max((last - first).days, 1)
+
+    def column(self, day: date) -> int:
+        """The column of ``day``, clamped to the axis."""
+        position = round((day - self.first).days / self._span * (self.width - 1))
+        return min(self.width - 1, max(0, position))
+
+    def bar(self, start: date, end: date, mark: str = "█") -> str:
+        """A bar from ``start`` to ``end``."""
+        cells = [" "] * self.width
+        for position in range(self.column(start), self.column(end) + 1):
+            cells[position] = mark
+        return "".join(cells)
+
+    def marks(self, points: list[tuple[date, str]]) -> str:
+        """Single characters placed at their dates (later ones overwrite earlier ones)."""
+        cells = [" "] * self.width
+        for day, mark in points:
+            cells[self.column(day)] = mark
+        return "".join(cells)
+
 
 _MARKS = {
     ProcedureKind.AUTOLOGOUS_TRANSPLANT: "A",
@@ -68,29 +96,24 @@ def record_timeline(record: PatientRecord, today: date, width: int = 60) -> Rend
     if not record.therapies and not record.procedures:
         return Text("No therapy recorded.", style="italic")
     first, last = min(dates), max([*dates, *(today for t in record.therapies if t.end is None)])
-    span = max((last - first).days, 1)
-
-    def column(day: date) -> int:
-        return min(width - 1, round((day - first).days / span * (width - 1)))
+    axis = TimeAxis(first, last, width)
 
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("course", max_width=30, overflow="fold")
     table.add_column(f"{first} → {last}", no_wrap=True, width=width)
     rows: list[tuple[date, Text, Text]] = []
     for therapy in record.therapies:
-        end = therapy.end or today
-        bar = [" "] * width
-        for position in range(column(therapy.start), column(end) + 1):
-            bar[position] = "█"
+        bar = axis.bar(therapy.start, therapy.end or today)
         ends = f"{therapy.end}" if therapy.end else "ongoing"
         reason = f" ({therapy.stop_reason})" if therapy.stop_reason and therapy.end else ""
         label = Text(_label(therapy))
         label.append(f"\n{therapy.start} – {ends}{reason}", style="dim")
-        rows.append((therapy.start, label, Text("".join(bar), style="cyan")))
+        rows.append((therapy.start, label, Text(bar, style="cyan")))
     for procedure in record.procedures:
         label = Text(_procedure_label(procedure))
         label.append(f"\n{procedure.date}", style="dim")
-        rows.append((procedure.date, label, _mark(procedure, column(procedure.date), width)))
+        mark = axis.marks([(procedure.date, _MARKS[procedure.kind])])
+        rows.append((procedure.date, label, Text(mark, style="magenta bold")))
     for _, label, bar_text in sorted(rows, key=lambda row: row[0]):
         table.add_row(label, bar_text)
     legend = Text(
@@ -104,12 +127,6 @@ def record_timeline(record: PatientRecord, today: date, width: int = 60) -> Rend
 def _procedure_label(procedure: Procedure) -> str:
     label = str(procedure.kind).replace("_", " ")
     return f"{label} ({procedure.product})" if procedure.product else label
-
-
-def _mark(procedure: Procedure, position: int, width: int) -> Text:
-    line = [" "] * width
-    line[position] = _MARKS[procedure.kind]
-    return Text("".join(line), style="magenta bold")
 
 
 def _cell(value: LabValue) -> str:

@@ -7,7 +7,7 @@ verdict comes with an explanation naming the values and the rule behind it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from rrmm.core.criteria import Criteria
@@ -168,10 +168,7 @@ def assess(
         next_start = lines[index + 1].start if index + 1 < len(lines) else None
         courses.append(follow_line(record, data, line, next_start, p))
     lines = tuple(_relabel(line, courses[i - 1] if i else None) for i, line in enumerate(lines))
-    courses = [
-        LineCourse(**{**{f: getattr(c, f) for f in c.__slots__}, "line": line})
-        for c, line in zip(courses, lines, strict=True)
-    ]
+    courses = [replace(c, line=line) for c, line in zip(courses, lines, strict=True)]
     last_seen = last_record_date(record) or as_of
     outcomes = tuple(
         line_outcomes(
@@ -236,21 +233,7 @@ def assess(
 
 def _relabel(line: Line, previous: LineCourse | None) -> Line:
     reason = _line_start_reason(line, previous)
-    if reason == line.start_reason:
-        return line
-    return Line(
-        line.number,
-        line.start,
-        line.end,
-        line.courses,
-        line.procedures,
-        line.exposures,
-        line.regimen,
-        reason,
-        line.end_reason,
-        line.user_line,
-        line.notes,
-    )
+    return line if reason == line.start_reason else replace(line, start_reason=reason)
 
 
 def _label_rule(label: str) -> str:

@@ -25,6 +25,7 @@ from rrmm.core.thresholds import above, at_least
 
 __all__ = [
     "ClinicalEvent",
+    "Nadirs",
     "Progression",
     "Signal",
     "clinical_relapses",

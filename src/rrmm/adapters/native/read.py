@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from rrmm.adapters.native.document import (
     EventDoc,
     FindingDoc,
     ImagingDoc,
+    LabRowDoc,
     PatientDocument,
     PerformanceDoc,
     ProcedureDoc,
@@ -150,7 +152,7 @@ def _model_at(parts: Sequence[object]) -> type[BaseModel] | None:
         "procedures": ProcedureDoc,
         "imaging": ImagingDoc,
         "events": EventDoc,
-        "labs": PatientDocument.model_fields["labs"].annotation.__args__[0],  # type: ignore[union-attr]
+        "labs": LabRowDoc,
     }
     if not parts:
         return model
@@ -179,8 +181,6 @@ def _problem_from_error(error: ErrorDetails, lines: dict[str, int]) -> Problem:
         owner_parts = list(error["loc"][:-1])
         owner = _model_at(owner_parts)
         known = _field_names(owner) if owner else []
-        from difflib import get_close_matches
-
         close = get_close_matches(field, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         message = f"unknown field '{field}'{hint}" + (

@@ -88,3 +88,12 @@ def test_unverified_rules_are_listed(catalog):
     used = {rule["id"]: rule for rule in out["rules"]}
     for rule_id in out["unverified_rules_used"]:
         assert used[rule_id]["verified"] is False
+
+
+def test_published_options_schema_is_current():
+    from rrmm.adapters.options_json import options_json_schema
+
+    published = ROOT / "docs" / "options.schema.json"
+    assert json.loads(published.read_text()) == options_json_schema(), (
+        "regenerate with: rrmm schema options -o docs/options.schema.json"
+    )

@@ -173,3 +173,65 @@ def test_assess_invalid_file_exits_2(tmp_path):
     bad.write_text("format: rrmm.patient/1\nid: x\nsex: f\n")
     result = runner.invoke(app, ["assess", str(bad)])
     assert result.exit_code == 2
+
+
+def test_options_text_view():
+    result = runner.invoke(
+        app,
+        ["options", "--as-of", "2026-11-21", str(SHARED_EXAMPLE)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Treatment options (FDA labels)" in result.output
+    assert "KRd" in result.output
+    assert "not a prescription" in result.output
+
+
+def test_options_json_contract():
+    result = runner.invoke(app, ["options", "--json", "--as-of", "2026-11-21", str(SHARED_EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert {"as_of", "kb_version", "options"} <= set(out)
+    first = out["options"][0]
+    for key in (
+        "regimen",
+        "kind",
+        "label_eligible",
+        "criteria",
+        "refractory_components",
+        "cautions",
+        "evidence",
+        "rank",
+        "supportive_care",
+    ):
+        assert key in first
+    assert [o["rank"] for o in out["options"]] == list(range(1, len(out["options"]) + 1))
+    krd = next(o for o in out["options"] if o["regimen"] == "KRd")
+    assert krd["refractory_components"][0].startswith("lenalidomide")
+    for caution in krd["cautions"]:
+        assert caution["source"]
+
+
+def test_options_ema():
+    result = runner.invoke(
+        app,
+        ["options", "--json", "--regulator", "EMA", "--as-of", "2026-11-21", str(SHARED_EXAMPLE)],
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.output)["regulator"] == "EMA"
+
+
+def test_kb_validate_list_show():
+    result = runner.invoke(app, ["kb", "validate"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "every fact has a source" in result.output
+    assert "marked unverified" in result.output
+    listed = runner.invoke(app, ["kb", "list", "--json"])
+    assert listed.exit_code == 0
+    ids = [r["id"] for r in json.loads(listed.output)["regimens"]]
+    assert "Tec-Dara" in ids
+    shown = runner.invoke(app, ["kb", "show", "KRd"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0
+    assert "ASPIRE" in shown.output
+    unknown = runner.invoke(app, ["kb", "show", "XYZ"])
+    assert unknown.exit_code == 2

@@ -15,12 +15,23 @@ from rrmm import __version__
 from rrmm.adapters.assessment_json import DISCLAIMER as ASSESSMENT_DISCLAIMER
 from rrmm.adapters.assessment_json import assessment_json_schema, evaluation_to_json
 from rrmm.adapters.native.schema import patient_json_schema
+from rrmm.adapters.options_json import DISCLAIMER as OPTIONS_DISCLAIMER
+from rrmm.adapters.options_json import options_json_schema, options_to_json
 from rrmm.cli.assess_view import evaluation_view
+from rrmm.cli.kb import kb_app
 from rrmm.cli.loading import EXIT_INVALID, load_record, print_problems, read_file
+from rrmm.cli.options_view import options_view
 from rrmm.cli.timeline import lab_table, record_summary, record_timeline
 from rrmm.core.assess import assess as assess_record
 from rrmm.core.criteria import Criteria
-from rrmm.kb import KnowledgeBaseError, kb_version, load_criteria, load_drug_catalog
+from rrmm.core.options import treatment_options
+from rrmm.kb import (
+    KnowledgeBaseError,
+    kb_version,
+    load_criteria,
+    load_drug_catalog,
+    load_knowledge_base,
+)
 
 __all__ = ["app", "main"]
 
@@ -141,6 +152,7 @@ class SchemaKind(StrEnum):
 
     PATIENT = "patient"
     ASSESSMENT = "assessment"
+    OPTIONS = "options"
 
 
 @app.command()
@@ -153,7 +165,11 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of the rrmm.patient/1 format or of the assessment output."""
-    chosen = patient_json_schema() if kind is SchemaKind.PATIENT else assessment_json_schema()
+    chosen = {
+        SchemaKind.PATIENT: patient_json_schema,
+        SchemaKind.ASSESSMENT: assessment_json_schema,
+        SchemaKind.OPTIONS: options_json_schema,
+    }[kind]()
     text = json.dumps(chosen, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -252,6 +268,48 @@ def assess(
         return
     axis = width or max(20, min(80, console.width - 22))
     console.print(evaluation_view(evaluation, reading_date, axis, explain, ASSESSMENT_DISCLAIMER))
+
+
+class Regulator(StrEnum):
+    """Whose labels the options are judged against."""
+
+    FDA = "FDA"
+    EMA = "EMA"
+
+
+@app.command()
+def options(
+    file: FileArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    regulator: Annotated[
+        Regulator, typer.Option(help="Judge label eligibility against FDA or EMA labels.")
+    ] = Regulator.FDA,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every option.")] = False,
+    criteria: Annotated[str, typer.Option(help="IMWG criteria set.")] = "IMWG2016",
+    as_of: AsOfOption = None,
+) -> None:
+    """Treatment options at relapse: eligibility, refractory components, cautions, evidence."""
+    console = Console()
+    reading_date = _as_of(as_of) or date.today()
+    record = load_record(file, Console(stderr=True), reading_date)
+    chosen = _criteria(criteria, None, None, None)
+    try:
+        kb = load_knowledge_base()
+    except KnowledgeBaseError as error:
+        Console(stderr=True).print(f"[red]knowledge base error:[/] {error}")
+        raise typer.Exit(1) from None
+    evaluation = assess_record(record, kb.catalog, chosen, reading_date)
+    result = treatment_options(evaluation, record, kb, regulator.value, reading_date)
+    if as_json:
+        payload = options_to_json(
+            result, record.id, chosen.id, str(evaluation.status.status), list(evaluation.labels)
+        )
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    console.print(options_view(result, OPTIONS_DISCLAIMER, None if show_all else 15))
+
+
+app.add_typer(kb_app, name="kb")
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from rrmm.kb.loader import (
     kb_version,
     load_criteria,
     load_drug_catalog,
+    load_knowledge_base,
     read_kb_file,
 )
 
@@ -13,5 +14,6 @@ __all__ = [
     "kb_version",
     "load_criteria",
     "load_drug_catalog",
+    "load_knowledge_base",
     "read_kb_file",
 ]

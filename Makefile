@@ -19,6 +19,7 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/rrmm validate $(EXAMPLE)
 	$(BIN)/rrmm assess $(EXAMPLE)
+	$(BIN)/rrmm options $(EXAMPLE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

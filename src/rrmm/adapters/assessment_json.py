@@ -8,11 +8,13 @@ to its text and sources, marking rules that are not verified.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rrmm.adapters.problems import Problem
 from rrmm.core.assess import Evaluation
 from rrmm.core.criteria import Criteria
 from rrmm.core.risk import Stage
@@ -150,6 +152,14 @@ class ExplanationOut(_Out):
     date: date | None
 
 
+class InputProblemOut(_Out):
+    """A warning or note from reading the input (e.g. a FHIR resource that was not mapped)."""
+
+    pointer: str
+    message: str
+    severity: str
+
+
 class AssessmentOut(_Out):
     """The result of ``rrmm assess --json``."""
 
@@ -179,6 +189,7 @@ class AssessmentOut(_Out):
     explanations: list[ExplanationOut]
     rules: list[RuleOut]
     unverified_rules_used: list[str]
+    input_problems: list[InputProblemOut] = []
     disclaimer: str = DISCLAIMER
 
 
@@ -216,7 +227,9 @@ def _rules(criteria: Criteria, used: set[str]) -> list[RuleOut]:
     ]
 
 
-def build_assessment(evaluation: Evaluation, kb_version: str) -> AssessmentOut:
+def build_assessment(
+    evaluation: Evaluation, kb_version: str, problems: Sequence[Problem] = ()
+) -> AssessmentOut:
     """Fill the output model from an evaluation."""
     ev = evaluation
     refractory_by_line: dict[int, list[str]] = {}
@@ -358,12 +371,18 @@ def build_assessment(evaluation: Evaluation, kb_version: str) -> AssessmentOut:
         ],
         rules=rules,
         unverified_rules_used=[rule.id for rule in rules if not rule.verified],
+        input_problems=[
+            InputProblemOut(pointer=p.pointer, message=p.message, severity=str(p.severity))
+            for p in problems
+        ],
     )
 
 
-def evaluation_to_json(evaluation: Evaluation, kb_version: str) -> dict[str, Any]:
-    """The assessment as a JSON-ready dict."""
-    return build_assessment(evaluation, kb_version).model_dump(mode="json")
+def evaluation_to_json(
+    evaluation: Evaluation, kb_version: str, problems: Sequence[Problem] = ()
+) -> dict[str, Any]:
+    """The assessment as a JSON-ready dict (with the problems met reading the input)."""
+    return build_assessment(evaluation, kb_version, problems).model_dump(mode="json")
 
 
 def assessment_json_schema() -> dict[str, Any]:

@@ -19,7 +19,13 @@ from rrmm.adapters.options_json import DISCLAIMER as OPTIONS_DISCLAIMER
 from rrmm.adapters.options_json import options_json_schema, options_to_json
 from rrmm.cli.assess_view import evaluation_view
 from rrmm.cli.kb import kb_app
-from rrmm.cli.loading import EXIT_INVALID, load_record, print_problems, read_file
+from rrmm.cli.loading import (
+    EXIT_INVALID,
+    load_record,
+    load_record_with_problems,
+    print_problems,
+    read_file,
+)
 from rrmm.cli.options_view import options_view
 from rrmm.cli.timeline import lab_table, record_summary, record_timeline
 from rrmm.core.assess import assess as assess_record
@@ -67,7 +73,9 @@ class NadirRule(StrEnum):
 
 FileArgument = Annotated[
     Path,
-    typer.Argument(help="Patient file in rrmm.patient/1 format (.yaml, .yml or .json)."),
+    typer.Argument(
+        help="Patient file: rrmm.patient/1 (.yaml, .yml, .json) or a FHIR R4 Bundle (.json)."
+    ),
 ]
 AsOfOption = Annotated[
     str | None,
@@ -253,7 +261,7 @@ def assess(
     """Assess disease status, response, progression, refractoriness, lines and risk."""
     console = Console()
     reading_date = _as_of(as_of) or date.today()
-    record = load_record(file, Console(stderr=True), reading_date)
+    record, problems = load_record_with_problems(file, Console(stderr=True), reading_date)
     chosen = _criteria(
         criteria,
         measurable_serum,
@@ -262,9 +270,8 @@ def assess(
     )
     evaluation = assess_record(record, load_drug_catalog(), chosen, reading_date)
     if as_json:
-        typer.echo(
-            json.dumps(evaluation_to_json(evaluation, kb_version()), indent=2, ensure_ascii=False)
-        )
+        payload = evaluation_to_json(evaluation, kb_version(), problems)
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     axis = width or max(20, min(80, console.width - 22))
     console.print(evaluation_view(evaluation, reading_date, axis, explain, ASSESSMENT_DISCLAIMER))
@@ -307,6 +314,61 @@ def options(
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     console.print(options_view(result, OPTIONS_DISCLAIMER, None if show_all else 15))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    token: Annotated[
+        str | None, typer.Option(envvar="RRMM_TOKEN", help="Require this bearer token.")
+    ] = None,
+    jwt_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RRMM_JWT_KEY", help="Verify CDS Hooks JWTs with this secret or PEM key."
+        ),
+    ] = None,
+    jwt_audience: Annotated[str | None, typer.Option(help="Expected JWT audience.")] = None,
+    max_body: Annotated[int, typer.Option(min=1024, help="Request body limit in bytes.")] = 2097152,
+    feedback_db: Annotated[
+        str, typer.Option(help="SQLite file for CDS Hooks feedback.")
+    ] = "rrmm-feedback.sqlite3",
+    regulator: Annotated[Regulator, typer.Option(help="Labels for options.")] = Regulator.FDA,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes.")] = 1,
+) -> None:
+    """Run the REST and CDS Hooks service (FastAPI + uvicorn)."""
+    import os
+
+    import uvicorn
+
+    from rrmm.service.app import SETTINGS_VARIABLE, settings_to_environment
+    from rrmm.service.settings import ServiceSettings
+
+    settings = ServiceSettings(
+        host=host,
+        port=port,
+        token=token,
+        jwt_key=jwt_key,
+        jwt_audience=jwt_audience,
+        max_body_bytes=max_body,
+        feedback_db=feedback_db,
+        regulator=regulator.value,
+    )
+    try:
+        settings.check()
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--host") from None
+    os.environ[SETTINGS_VARIABLE] = settings_to_environment(settings)
+    uvicorn.run(
+        "rrmm.service.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        server_header=False,
+    )
 
 
 app.add_typer(kb_app, name="kb")

@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE ?= examples/05-penta-refractory-after-car-t.yaml
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup demo test lint typecheck unit bench load fhir-examples clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "rrmm needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,service,fhir]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -35,6 +35,12 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+load: $(STAMP)
+	$(BIN)/python -m bench.load_service
+
+fhir-examples: $(STAMP)
+	for f in examples/*.yaml; do $(BIN)/rrmm convert $$f --to fhir -o examples/fhir/$$(basename $$f .yaml).json; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis

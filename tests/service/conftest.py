@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 import uvicorn
@@ -19,10 +20,13 @@ from rrmm.service.settings import ServiceSettings
 from tests.conftest import AS_OF, SHARED_EXAMPLE
 
 
-def native_json(path=SHARED_EXAMPLE) -> dict:
+def native_json(path=SHARED_EXAMPLE) -> dict[str, Any]:
     record = read_patient_file(path, catalog=load_drug_catalog(), as_of=AS_OF).record
     assert record is not None
-    return json.loads(json.dumps(record_to_document(record), default=date.isoformat))
+    data: dict[str, Any] = json.loads(
+        json.dumps(record_to_document(record), default=date.isoformat)
+    )
+    return data
 
 
 @pytest.fixture

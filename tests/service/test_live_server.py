@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from tests.service.conftest import native_json
 AUTH = {"authorization": "Bearer s3cret-token"}
 
 
-def fhir_bundle(path=SHARED_EXAMPLE) -> dict:
+def fhir_bundle(path=SHARED_EXAMPLE) -> dict[str, Any]:
     from rrmm.adapters.fhir import record_to_bundle
 
     record = read_patient_file(path, catalog=load_drug_catalog(), as_of=AS_OF).record
@@ -24,11 +25,11 @@ def fhir_bundle(path=SHARED_EXAMPLE) -> dict:
     return record_to_bundle(record)
 
 
-def prefetch(bundle: dict) -> dict:
+def prefetch(bundle: dict[str, Any]) -> dict[str, Any]:
     patient = next(
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
     )
-    by_type: dict[str, list] = {}
+    by_type: dict[str, list[dict[str, Any]]] = {}
     for entry in bundle["entry"]:
         resource = entry["resource"]
         if resource["resourceType"] != "Patient":
@@ -51,7 +52,9 @@ def prefetch(bundle: dict) -> dict:
     return result
 
 
-def hook(name: str, bundle: dict, context: dict | None = None) -> dict:
+def hook(
+    name: str, bundle: dict[str, Any], context: dict[str, Any] | None = None
+) -> dict[str, Any]:
     patient = next(
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
     )
@@ -128,7 +131,7 @@ def test_patient_view_with_prefetch(live_server):
         assert again.json() == response.json()
 
 
-def order(drugs: list[tuple[str, str]]) -> dict:
+def order(drugs: list[tuple[str, str]]) -> dict[str, Any]:
     entries = []
     for index, (code, text) in enumerate(drugs):
         entries.append(

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from rrmm.adapters.fhir import is_fhir_bundle, read_bundle
 from rrmm.adapters.native.read import MAX_BYTES, ReadResult, read_patient
 from rrmm.adapters.problems import Problem
 from rrmm.core.drugs import DrugCatalog
@@ -20,9 +21,7 @@ __all__ = ["read_patient_data", "read_patient_path", "read_patient_text"]
 
 def read_patient_data(data: Any, *, catalog: DrugCatalog, as_of: date) -> ReadResult:
     """Read already-parsed JSON: a FHIR Bundle or a native document."""
-    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
-        from rrmm.adapters.fhir import read_bundle
-
+    if is_fhir_bundle(data):
         return read_bundle(data, catalog=catalog, as_of=as_of)
     return read_patient(json.dumps(data), syntax="json", catalog=catalog, as_of=as_of)
 
@@ -34,7 +33,7 @@ def read_patient_text(text: str, *, syntax: str, catalog: DrugCatalog, as_of: da
             data = json.loads(text)
         except json.JSONDecodeError:
             data = None
-        if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        if is_fhir_bundle(data):
             return read_patient_data(data, catalog=catalog, as_of=as_of)
     return read_patient(text, syntax=syntax, catalog=catalog, as_of=as_of)
 

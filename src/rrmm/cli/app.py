@@ -14,7 +14,9 @@ from rich.console import Console
 from rrmm import __version__
 from rrmm.adapters.assessment_json import DISCLAIMER as ASSESSMENT_DISCLAIMER
 from rrmm.adapters.assessment_json import assessment_json_schema, evaluation_to_json
+from rrmm.adapters.fhir import evaluation_to_bundle, record_to_bundle
 from rrmm.adapters.native.schema import patient_json_schema
+from rrmm.adapters.native.write import write_json, write_yaml
 from rrmm.adapters.options_json import DISCLAIMER as OPTIONS_DISCLAIMER
 from rrmm.adapters.options_json import options_json_schema, options_to_json
 from rrmm.cli.assess_view import evaluation_view
@@ -185,6 +187,37 @@ def schema(
         output.write_text(text, encoding="utf-8")
 
 
+class TargetFormat(StrEnum):
+    """What ``rrmm convert`` writes."""
+
+    FHIR = "fhir"
+    YAML = "yaml"
+    JSON = "json"
+
+
+@app.command()
+def convert(
+    file: FileArgument,
+    to: Annotated[TargetFormat, typer.Option(help="fhir (R4 Bundle), yaml or json (native).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """Convert a patient record between the native format and a FHIR R4 Bundle."""
+    record = load_record(file, Console(stderr=True), _as_of(as_of))
+    if to is TargetFormat.FHIR:
+        text = json.dumps(record_to_bundle(record), indent=2, ensure_ascii=False) + "\n"
+    elif to is TargetFormat.YAML:
+        text = write_yaml(record)
+    else:
+        text = write_json(record) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 @app.command()
 def show(
     file: FileArgument,
@@ -246,6 +279,10 @@ def assess(
             " or urine (as real-world algorithms do)."
         ),
     ] = None,
+    as_fhir: Annotated[
+        bool,
+        typer.Option("--fhir", help="Print the assessment as a FHIR R4 Bundle (mCODE)."),
+    ] = False,
     nadir: Annotated[
         NadirRule | None,
         typer.Option(
@@ -269,6 +306,10 @@ def assess(
         nadir.value if nadir else None,
     )
     evaluation = assess_record(record, load_drug_catalog(), chosen, reading_date)
+    if as_fhir:
+        bundle = evaluation_to_bundle(evaluation, record)
+        typer.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
+        return
     if as_json:
         payload = evaluation_to_json(evaluation, kb_version(), problems)
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -338,11 +379,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes.")] = 1,
 ) -> None:
     """Run the REST and CDS Hooks service (FastAPI + uvicorn)."""
-    import os
-
-    import uvicorn
-
-    from rrmm.service.app import SETTINGS_VARIABLE, settings_to_environment
+    from rrmm.service.runner import serve as run_service
     from rrmm.service.settings import ServiceSettings
 
     settings = ServiceSettings(
@@ -359,16 +396,7 @@ def serve(
         settings.check()
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--host") from None
-    os.environ[SETTINGS_VARIABLE] = settings_to_environment(settings)
-    uvicorn.run(
-        "rrmm.service.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        server_header=False,
-    )
+    run_service(settings, workers)
 
 
 app.add_typer(kb_app, name="kb")

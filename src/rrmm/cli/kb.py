@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rrmm.adapters.fhir.codes import load_fhir_codes_file
 from rrmm.core.knowledge import KnowledgeBase, Regimen
 from rrmm.kb import KnowledgeBaseError, load_criteria, load_knowledge_base
 
@@ -23,6 +24,20 @@ def _load() -> KnowledgeBase:
     except KnowledgeBaseError as error:
         Console(stderr=True).print(f"[bold red]invalid:[/] {error}")
         raise typer.Exit(2) from None
+
+
+def _unverified_codes(node: object, path: str = "fhir-codes") -> list[str]:
+    """Codes of fhir-codes.yaml marked unverified, named by their place in the file."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("verified") is False and "code" in node:
+            found.append(f"{path}: {node['code']} {node.get('display', '')}".rstrip())
+        for key, value in node.items():
+            found += _unverified_codes(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for item in node:
+            found += _unverified_codes(item, path)
+    return found
 
 
 def unverified_facts(kb: KnowledgeBase) -> list[str]:
@@ -49,6 +64,11 @@ def validate() -> None:
     """Check every knowledge-base file against its schema and every fact for a source."""
     kb = _load()
     load_criteria()
+    try:
+        codes = load_fhir_codes_file()
+    except Exception as error:
+        Console(stderr=True).print(f"[bold red]invalid:[/] fhir-codes.yaml: {error}")
+        raise typer.Exit(2) from None
     console = Console()
     indications = sum(len(r.indications) for r in kb.regimens)
     evidence = sum(len(r.evidence) for r in kb.regimens)
@@ -57,7 +77,7 @@ def validate() -> None:
         f" {indications} indications, {evidence} trials, {len(kb.cautions)} cautions,"
         f" {len(kb.supportive)} supportive-care items — every fact has a source"
     )
-    marked = unverified_facts(kb)
+    marked = unverified_facts(kb) + _unverified_codes(codes.model_dump())
     console.print(f"{len(marked)} fact(s) marked unverified (shown as such wherever used):")
     for item in marked:
         console.print(f"  · {item}", highlight=False)

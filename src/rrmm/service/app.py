@@ -11,8 +11,6 @@ Errors are problem+json; bodies are bounded; no request content is logged.
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
@@ -21,32 +19,27 @@ from fastapi.responses import JSONResponse
 
 from rrmm import __version__
 from rrmm.adapters.assessment_json import AssessmentOut, evaluation_to_json
+from rrmm.adapters.fhir.codes import load_fhir_codes
 from rrmm.adapters.options_json import OptionsOut, options_to_json
 from rrmm.core.drugs import DrugCatalog
-from rrmm.kb import kb_version, load_knowledge_base
+from rrmm.kb import kb_version, load_criteria, load_knowledge_base
 from rrmm.service.cards import order_select_cards, patient_view_cards
 from rrmm.service.cds_models import (
+    Card,
     CdsRequest,
     CdsResponse,
     Discovery,
     FeedbackRequest,
     ServiceDefinition,
 )
-from rrmm.service.engine import analyse
+from rrmm.service.engine import Analysis, AnalysisCache, analyse
 from rrmm.service.feedback import FeedbackRecord, FeedbackStore
 from rrmm.service.limits import BodyLimitMiddleware
 from rrmm.service.problems import PROBLEM_JSON, ProblemError, install_problem_handlers
 from rrmm.service.security import authenticate
 from rrmm.service.settings import ServiceSettings
 
-__all__ = [
-    "SETTINGS_VARIABLE",
-    "app_from_environment",
-    "create_app",
-    "settings_to_environment",
-]
-
-SETTINGS_VARIABLE = "RRMM_SERVICE_SETTINGS"
+__all__ = ["create_app"]
 
 _PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
@@ -111,7 +104,7 @@ CriteriaId = Annotated[str, Query(pattern=r"^[A-Z0-9_-]{1,40}$", description="Cr
 RegulatorName = Annotated[str, Query(pattern="^(FDA|EMA)$", description="Whose labels")]
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request) -> tuple[bytes, Any]:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _JSON_TYPES and not media.endswith("+json"):
         raise ProblemError(
@@ -121,7 +114,7 @@ async def _json_body(request: Request) -> Any:
         )
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return raw, json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ProblemError(400, "Invalid JSON", f"the body is not valid JSON: {error}") from None
 
@@ -183,10 +176,23 @@ def _proposed_drugs(context: dict[str, Any], catalog: DrugCatalog) -> tuple[list
     return proposed, unmapped
 
 
+def _preload() -> None:
+    """Load and check the knowledge base and code tables before the first request."""
+    kb = load_knowledge_base()
+    load_criteria("IMWG2016")
+    load_fhir_codes(kb.catalog)
+
+
+def _cards_response(cards: list[Card]) -> JSONResponse:
+    """The CDS Hooks answer, serialised once (null members left out)."""
+    return JSONResponse(CdsResponse(cards=cards).model_dump(mode="json", exclude_none=True))
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the application (settings are checked first)."""
     settings = settings or ServiceSettings()
     settings.check()
+    _preload()
     app = FastAPI(
         title="rrmm",
         version=__version__,
@@ -200,6 +206,28 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     feedback = FeedbackStore(settings.feedback_db)
     app.state.feedback = feedback
+    cache = AnalysisCache()
+
+    def cached_analysis(
+        content: bytes, data: Any, as_of: date, criteria_id: str, regulator: str | None
+    ) -> Analysis:
+        key = AnalysisCache.key(content, as_of, criteria_id, regulator)
+        found = cache.get(key)
+        if found is None:
+            found = analyse(data, as_of=as_of, criteria_id=criteria_id, regulator=regulator)
+            cache.put(key, found)
+        return found
+
+    async def hook_analysis(request: Request, hook: CdsRequest, as_of: date | None) -> Analysis:
+        raw = await request.body()
+        content = raw.replace(hook.hookInstance.encode(), b"")
+        return cached_analysis(
+            content,
+            _bundle_from_prefetch(hook.prefetch),
+            _as_of(settings, as_of),
+            "IMWG2016",
+            settings.regulator,
+        )
 
     @app.get("/healthz", tags=["service"])
     def health() -> dict[str, str]:
@@ -216,10 +244,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     ) -> JSONResponse:
         """Assess a patient (IMWG status, lines, response, progression, refractoriness, risk)."""
         authenticate(request, settings)
-        data = await _json_body(request)
-        analysis = analyse(
-            data, as_of=_as_of(settings, as_of), criteria_id=criteria, regulator=None
-        )
+        raw, data = await _json_body(request)
+        analysis = cached_analysis(raw, data, _as_of(settings, as_of), criteria, None)
         return JSONResponse(
             evaluation_to_json(analysis.evaluation, kb_version(), analysis.problems)
         )
@@ -233,10 +259,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     ) -> JSONResponse:
         """Treatment options with label criteria, refractory components, cautions, evidence."""
         authenticate(request, settings)
-        data = await _json_body(request)
-        analysis = analyse(
-            data, as_of=_as_of(settings, as_of), criteria_id=criteria, regulator=regulator
-        )
+        raw, data = await _json_body(request)
+        analysis = cached_analysis(raw, data, _as_of(settings, as_of), criteria, regulator)
         assert analysis.options is not None
         ev = analysis.evaluation
         return JSONResponse(
@@ -286,23 +310,18 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return Discovery(services=SERVICES)
 
     @app.post("/cds-services/rrmm-patient-view", tags=["cds-hooks"], response_model=CdsResponse)
-    def patient_view(request: Request, hook: CdsRequest, as_of: AsOf = None) -> CdsResponse:
+    async def patient_view(request: Request, hook: CdsRequest, as_of: AsOf = None) -> JSONResponse:
         """Cards for a myeloma patient's chart."""
         authenticate(request, settings)
         if hook.hook != "patient-view":
             raise ProblemError(
                 422, "Wrong hook", f"this service answers patient-view, not {hook.hook}"
             )
-        analysis = analyse(
-            _bundle_from_prefetch(hook.prefetch),
-            as_of=_as_of(settings, as_of),
-            criteria_id="IMWG2016",
-            regulator=settings.regulator,
-        )
-        return CdsResponse(cards=patient_view_cards(analysis, hook.hookInstance))
+        analysis = await hook_analysis(request, hook, as_of)
+        return _cards_response(patient_view_cards(analysis, hook.hookInstance))
 
     @app.post("/cds-services/rrmm-order-select", tags=["cds-hooks"], response_model=CdsResponse)
-    def order_select(request: Request, hook: CdsRequest, as_of: AsOf = None) -> CdsResponse:
+    async def order_select(request: Request, hook: CdsRequest, as_of: AsOf = None) -> JSONResponse:
         """Check the selected draft orders against the patient."""
         authenticate(request, settings)
         if hook.hook != "order-select":
@@ -311,14 +330,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             )
         kb = load_knowledge_base()
         proposed, unmapped = _proposed_drugs(hook.context, kb.catalog)
-        analysis = analyse(
-            _bundle_from_prefetch(hook.prefetch),
-            as_of=_as_of(settings, as_of),
-            criteria_id="IMWG2016",
-            regulator=settings.regulator,
-        )
-        return CdsResponse(
-            cards=order_select_cards(analysis, proposed, unmapped, hook.hookInstance, kb.catalog)
+        analysis = await hook_analysis(request, hook, as_of)
+        return _cards_response(
+            order_select_cards(analysis, proposed, unmapped, hook.hookInstance, kb.catalog)
         )
 
     @app.post("/cds-services/{service_id}/feedback", tags=["cds-hooks"])
@@ -350,18 +364,3 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return {"stored": len(body.feedback)}
 
     return app
-
-
-def settings_to_environment(settings: ServiceSettings) -> str:
-    """The settings as JSON, for worker processes started by uvicorn."""
-    values = asdict(settings)
-    values["as_of"] = settings.as_of.isoformat() if settings.as_of else None
-    return json.dumps(values)
-
-
-def app_from_environment() -> FastAPI:
-    """Application factory for uvicorn workers (settings in RRMM_SERVICE_SETTINGS)."""
-    raw = json.loads(os.environ.get(SETTINGS_VARIABLE, "{}"))
-    if raw.get("as_of"):
-        raw["as_of"] = date.fromisoformat(raw["as_of"])
-    return create_app(ServiceSettings(**raw))

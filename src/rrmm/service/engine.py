@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,7 +18,7 @@ from rrmm.core.options import OptionsResult, treatment_options
 from rrmm.kb import load_criteria, load_knowledge_base
 from rrmm.service.problems import ProblemError
 
-__all__ = ["Analysis", "analyse", "problems_as_errors"]
+__all__ = ["Analysis", "AnalysisCache", "analyse", "problems_as_errors"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +62,46 @@ def analyse(data: Any, *, as_of: date, criteria_id: str, regulator: str | None) 
         else None
     )
     return Analysis(result.record, evaluation, options, result.problems)
+
+
+class AnalysisCache:
+    """A small in-memory LRU cache of analyses, keyed by a digest of the input and settings.
+
+    An EHR fires patient-view each time a chart opens, with the same data; the analysis is a
+    pure function of its input, so it is computed once and reused for ``ttl_seconds``. The
+    cache lives in the worker's memory only (never on disk) and holds at most ``size`` entries.
+    """
+
+    def __init__(self, size: int = 256, ttl_seconds: float = 300.0) -> None:
+        self._size = size
+        self._ttl = ttl_seconds
+        self._items: OrderedDict[str, tuple[float, Analysis]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(content: bytes, *parameters: object) -> str:
+        """A digest of the input bytes and the parameters that change the answer."""
+        digest = hashlib.sha256(content)
+        digest.update(repr(parameters).encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> Analysis | None:
+        """The cached analysis, if present and fresh."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            stamp, analysis = found
+            if time.monotonic() - stamp > self._ttl:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return analysis
+
+    def put(self, key: str, analysis: Analysis) -> None:
+        """Remember an analysis, evicting the least recently used past the size."""
+        with self._lock:
+            self._items[key] = (time.monotonic(), analysis)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)

@@ -55,7 +55,13 @@ from rrmm.core.model import (
     Therapy,
 )
 
-__all__ = ["ReadResult", "parse_document", "read_patient", "read_patient_file"]
+__all__ = [
+    "ReadResult",
+    "check_document",
+    "parse_document",
+    "read_patient",
+    "read_patient_file",
+]
 
 _UNION_TAGS = {"therapy", "procedure"}
 MAX_BYTES = 10 * 1024 * 1024
@@ -351,6 +357,17 @@ def read_patient(text: str, *, syntax: str, catalog: DrugCatalog, as_of: date) -
         return ReadResult(None, tuple(found))
     advice = [_locate(p, lines) for p in _advice(doc, context.renamed)]
     return ReadResult(to_record(doc), tuple(advice))
+
+
+def check_document(data: dict[str, Any], *, catalog: DrugCatalog, as_of: date) -> list[Problem]:
+    """Validate an already-built native document (no text, no line numbers): errors only."""
+    context = ReadContext(catalog, as_of)
+    problems = list(_duplicate_ids(data, {}))
+    try:
+        PatientDocument.model_validate(data, context={"rrmm": context})
+    except ValidationError as error:
+        problems.extend(_problem_from_error(detail, {}) for detail in error.errors())
+    return problems
 
 
 def _locate(problem: Problem, lines: dict[str, int]) -> Problem:

@@ -7,11 +7,12 @@ EXAMPLE ?= examples/05-penta-refractory-after-car-t.yaml
 
 .PHONY: setup demo test lint typecheck unit bench load fhir-examples clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "rrmm needs Python 3.11 or newer")'
+	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,service,fhir]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,service,fhir,report]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -20,6 +21,10 @@ demo: $(STAMP)
 	$(BIN)/rrmm validate $(EXAMPLE)
 	$(BIN)/rrmm assess $(EXAMPLE)
 	$(BIN)/rrmm options $(EXAMPLE)
+	mkdir -p out
+	$(BIN)/rrmm report $(EXAMPLE) --audience clinician -o out/clinician-report.pdf
+	$(BIN)/rrmm report $(EXAMPLE) --audience patient -o out/patient-report.html
+	$(BIN)/rrmm report $(EXAMPLE) --audience patient -o out/patient-report.pdf
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -168,6 +168,13 @@ LOCATED_ERRORS = [
         id="date-time-is-not-a-date",
     ),
     pytest.param(
+        "labs:\n  - date: 2024-13-01\n    ldh: 200 U/L\n",
+        "/labs/0/date",
+        4,
+        "'2024-13-01' is not a calendar date (month must be in 1..12)",
+        id="impossible-yaml-date-is-a-problem-not-a-crash",
+    ),
+    pytest.param(
         "therapies:\n  - drugs: [lenalidomide]\n    start: 2020-01-01\n    dose: 25 mg\n",
         "/therapies/0/dose",
         6,

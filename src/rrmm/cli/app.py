@@ -357,6 +357,60 @@ def options(
     console.print(options_view(result, OPTIONS_DISCLAIMER, None if show_all else 15))
 
 
+class Audience(StrEnum):
+    """Who a report is written for."""
+
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+
+
+@app.command()
+def report(
+    file: FileArgument,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="Where to write: .html or .pdf (PDF made without a browser)."
+        ),
+    ],
+    audience: Annotated[
+        Audience, typer.Option(help="patient: plain language; clinician: one to two pages.")
+    ] = Audience.PATIENT,
+    regulator: Annotated[
+        Regulator, typer.Option(help="Judge label eligibility against FDA or EMA labels.")
+    ] = Regulator.FDA,
+    as_of: AsOfOption = None,
+) -> None:
+    """Write a patient or clinician report (HTML or PDF) with the disease-course chart."""
+    from rrmm.render.html import render_report
+
+    suffix = output.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise typer.BadParameter(
+            f"{output}: the report is written as .html or .pdf", param_hint="--output"
+        )
+    errors = Console(stderr=True)
+    reading_date = _as_of(as_of) or date.today()
+    record, problems = load_record_with_problems(file, errors, reading_date)
+    kb = load_knowledge_base()
+    evaluation = assess_record(record, kb.catalog, load_criteria("IMWG2016"), reading_date)
+    result = treatment_options(evaluation, record, kb, regulator.value, reading_date)
+    page = render_report(
+        audience.value, record, evaluation, result, kb.catalog, problems, kb_version()
+    )
+    try:
+        if suffix == ".pdf":
+            from rrmm.render.pdf import write_pdf
+
+            write_pdf(page, output)
+        else:
+            output.write_text(page, encoding="utf-8")
+    except OSError as error:
+        errors.print(f"[red]cannot write {output}:[/] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    errors.print(f"wrote {audience.value} report to {output}", highlight=False)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",

@@ -35,6 +35,7 @@ from rrmm.service.cds_models import (
 from rrmm.service.engine import Analysis, AnalysisCache, analyse
 from rrmm.service.feedback import FeedbackRecord, FeedbackStore
 from rrmm.service.limits import BodyLimitMiddleware
+from rrmm.service.page import page_router
 from rrmm.service.problems import PROBLEM_JSON, ProblemError, install_problem_handlers
 from rrmm.service.security import authenticate
 from rrmm.service.settings import ServiceSettings
@@ -228,6 +229,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             "IMWG2016",
             settings.regulator,
         )
+
+    app.include_router(page_router(settings))
 
     @app.get("/healthz", tags=["service"])
     def health() -> dict[str, str]:

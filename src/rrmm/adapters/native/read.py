@@ -121,6 +121,20 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _yaml_loader() -> YAML:
+    """A YAML 1.2 loader that leaves dates as text.
+
+    Dates are then checked (with their JSON pointer) like dates in JSON documents, so an
+    impossible date is a problem, not a crash.
+    """
+    yaml = YAML(typ="rt", pure=True)
+    yaml.constructor.add_constructor(
+        "tag:yaml.org,2002:timestamp",
+        lambda constructor, node: constructor.construct_scalar(node),
+    )
+    return yaml
+
+
 def parse_document(text: str, syntax: str) -> tuple[Any, dict[str, int], list[Problem]]:
     """Parse YAML (1.2) or JSON text; return the data, a pointer->line map and syntax problems."""
     lines: dict[str, int] = {}
@@ -132,7 +146,7 @@ def parse_document(text: str, syntax: str) -> tuple[Any, dict[str, int], list[Pr
         except ValueError as error:
             return None, lines, [Problem("", f"not valid JSON: {error}")]
     try:
-        node = YAML(typ="rt", pure=True).load(text)
+        node = _yaml_loader().load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -47,6 +47,7 @@ QUANTITY_PATTERN = (
 )
 _QUANTITY = re.compile(QUANTITY_PATTERN)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d")
 
 
 class ReadContext:
@@ -79,6 +80,8 @@ def parse_date(raw: object, info: ValidationInfo) -> date:
     """An ISO 8601 calendar date (YYYY-MM-DD), not after the reading date."""
     if isinstance(raw, datetime):
         raise fail(f"expected a date (YYYY-MM-DD), got a date and time '{raw.isoformat()}'")
+    if isinstance(raw, str) and _ISO_DATE_TIME.match(raw.strip()):
+        raise fail(f"expected a date (YYYY-MM-DD), got a date and time '{raw.strip()}'")
     if isinstance(raw, date):
         value = raw
     elif isinstance(raw, str) and _ISO_DATE.match(raw.strip()):

@@ -1,0 +1,1 @@
+"""Rendering: the disease-course chart, the clinician page and the reports (HTML, PDF)."""

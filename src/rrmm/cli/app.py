@@ -29,6 +29,7 @@ from rrmm.cli.loading import (
     read_file,
 )
 from rrmm.cli.options_view import options_view
+from rrmm.cli.synth import synth_command
 from rrmm.cli.timeline import lab_table, record_summary, record_timeline
 from rrmm.core.assess import assess as assess_record
 from rrmm.core.criteria import Criteria
@@ -454,6 +455,7 @@ def serve(
 
 
 app.add_typer(kb_app, name="kb")
+app.command("synth")(synth_command)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from rrmm.cli.loading import (
 from rrmm.cli.options_view import options_view
 from rrmm.cli.synth import synth_command
 from rrmm.cli.timeline import lab_table, record_summary, record_timeline
+from rrmm.cli.trials import trials_app
 from rrmm.core.assess import assess as assess_record
 from rrmm.core.criteria import Criteria
 from rrmm.core.options import treatment_options
@@ -432,6 +433,13 @@ def serve(
     ] = "rrmm-feedback.sqlite3",
     regulator: Annotated[Regulator, typer.Option(help="Labels for options.")] = Regulator.FDA,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes.")] = 1,
+    trials: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            help="Trials for POST /v1/trials/match: a folder of CT.gov v2 JSON or the CSV.",
+        ),
+    ] = None,
 ) -> None:
     """Run the REST and CDS Hooks service (FastAPI + uvicorn)."""
     from rrmm.service.runner import serve as run_service
@@ -446,6 +454,7 @@ def serve(
         max_body_bytes=max_body,
         feedback_db=feedback_db,
         regulator=regulator.value,
+        trials=str(trials) if trials else None,
     )
     try:
         settings.check()
@@ -456,6 +465,7 @@ def serve(
 
 app.add_typer(kb_app, name="kb")
 app.command("synth")(synth_command)
+app.add_typer(trials_app, name="trials")
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ from rrmm.service.page import page_router
 from rrmm.service.problems import PROBLEM_JSON, ProblemError, install_problem_handlers
 from rrmm.service.security import authenticate
 from rrmm.service.settings import ServiceSettings
+from rrmm.service.trials_route import trials_router
 
 __all__ = ["create_app"]
 
@@ -231,6 +232,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         )
 
     app.include_router(page_router(settings))
+    app.include_router(trials_router(settings))
 
     @app.get("/healthz", tags=["service"])
     def health() -> dict[str, str]:

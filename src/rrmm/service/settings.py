@@ -27,6 +27,7 @@ class ServiceSettings:
     feedback_db: str = "rrmm-feedback.sqlite3"
     regulator: str = "FDA"
     as_of: date | None = None
+    trials: str | None = None
 
     @property
     def loopback(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -15,7 +16,7 @@ TRIALS = ROOT / "src" / "rrmm" / "trials" / "data" / "labelled" / "trials"
 CSV = ROOT / "tests" / "trials" / "fixtures" / "hint_myeloma_trials_criteria.csv"
 
 
-def _studies() -> list[dict]:
+def _studies() -> list[dict[str, Any]]:
     return [json.loads(p.read_text()) for p in sorted(TRIALS.glob("NCT*.json"))]
 
 

@@ -35,7 +35,7 @@ from tests.conftest import ROOT  # noqa: E402
 
 Row = dict[str, Any]
 Tables = dict[str, Any]
-SHARED_OMOP = ROOT.parent / "shared" / "data" / "omop"
+SHARED_OMOP = ROOT / "tests" / "cohort" / "fixtures"
 N = 1500
 SEED = 7
 M_PROTEIN, KAPPA, LAMBDA = "33358-3", "36916-5", "33944-0"

@@ -173,7 +173,9 @@ def _record(record: PatientRecord, ev: Evaluation) -> Section:
     for course in ev.courses:
         line = course.line
         end = "and it is still going" if line.end is None else f"to {line.end:%B %Y}"
-        bullets.append(f"Line {line.number}: {line.regimen}, from {line.start:%B %Y} {end}.")
+        spelled = _spelled(line.drugs) if line.drugs else ""
+        drugs = f" ({spelled})" if spelled and spelled.lower() != line.regimen.lower() else ""
+        bullets.append(f"Line {line.number}: {line.regimen}{drugs}, from {line.start:%B %Y} {end}.")
     return Section("record", "What your record shows", tuple(paragraphs), tuple(bullets))
 
 
@@ -226,13 +228,15 @@ def _meaning(ev: Evaluation) -> Section:
             "These medicines come from three main groups: "
             + "; ".join(refractory_classes)
             + ". When myeloma stops responding to all three groups, doctors call it triple-class"
-            " refractory. Newer kinds of treatment were made for this."
+            " refractory. Your record shows this for you. Newer kinds of treatment were made"
+            " for this."
         )
     elif len(refractory_classes) == 2:
         paragraphs.append(
             "These medicines come from two main groups: "
             + "; ".join(refractory_classes)
-            + ". Doctors call this double refractory."
+            + ". Your record shows the myeloma stopped responding to both groups. Doctors call"
+            " this double refractory."
         )
     return Section("meaning", "What relapsed and refractory mean for you", tuple(paragraphs))
 

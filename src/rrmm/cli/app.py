@@ -20,6 +20,7 @@ from rrmm.adapters.native.write import write_json, write_yaml
 from rrmm.adapters.options_json import DISCLAIMER as OPTIONS_DISCLAIMER
 from rrmm.adapters.options_json import options_json_schema, options_to_json
 from rrmm.cli.assess_view import evaluation_view
+from rrmm.cli.cohort import cohort_app
 from rrmm.cli.kb import kb_app
 from rrmm.cli.loading import (
     EXIT_INVALID,
@@ -466,6 +467,7 @@ def serve(
 app.add_typer(kb_app, name="kb")
 app.command("synth")(synth_command)
 app.add_typer(trials_app, name="trials")
+app.add_typer(cohort_app, name="cohort")
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from rrmm.core.units import Dimension, Quantity, UnitError, UnitInfo, lookup_unit
 
@@ -302,24 +303,35 @@ def check_unit(analyte: Analyte, unit: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _conversion(analyte: Analyte, unit: str) -> tuple[UnitInfo, UnitInfo] | str:
+    """The source and target unit definitions, or why the unit cannot be converted."""
+    problem = check_unit(analyte, unit)
+    if problem is not None:
+        return problem
+    try:
+        return lookup_unit(unit), lookup_unit(ANALYTES[analyte].canonical_unit)
+    except UnitError as error:
+        return str(error)
+
+
 def to_canonical(analyte: Analyte, quantity: Quantity) -> float:
     """Convert a quantity to the analyte's canonical unit.
 
     Raises UnitError when the unit is unknown or of the wrong dimension.
     """
-    info = ANALYTES[analyte]
-    problem = check_unit(analyte, quantity.unit)
-    if problem is not None:
-        raise UnitError(problem)
-    source = lookup_unit(quantity.unit)
-    target = lookup_unit(info.canonical_unit)
+    conversion = _conversion(analyte, quantity.unit)
+    if isinstance(conversion, str):
+        raise UnitError(conversion)
+    source, target = conversion
     base = quantity.value * source.factor
     if source.dimension is not target.dimension:
-        assert info.molar_mass is not None
+        molar_mass = ANALYTES[analyte].molar_mass
+        assert molar_mass is not None
         if source.dimension is Dimension.SUBSTANCE_CONCENTRATION:
-            base = base * info.molar_mass
+            base = base * molar_mass
         else:
-            base = base / info.molar_mass
+            base = base / molar_mass
     return base / target.factor
 
 

@@ -22,7 +22,7 @@ from rrmm.core.progression import (
     clinical_relapses,
     find_progression,
     lab_signals,
-    nadirs_before,
+    nadirs_series,
     relapse_from_cr,
 )
 from rrmm.core.response import (
@@ -154,11 +154,10 @@ def follow_line(
             baseline, (), data, line.start, next_start, documented, p
         )
     readings: list[tuple[Assessment, Reading]] = []
+    all_nadirs = nadirs_series(baseline, visits, p.nadir)
     for index, visit in enumerate(visits):
         reading = read_response(baseline, visit, data, line.start, p)
-        signals = lab_signals(
-            visit, nadirs_before(baseline, visits, index, p.nadir), baseline.involved, p
-        )
+        signals = lab_signals(visit, all_nadirs[index], baseline.involved, p)
         if signals:
             reading = Reading(Category.PD, "; ".join(s.text for s in signals), signals[0].rule)
         readings.append((visit, reading))

@@ -32,6 +32,7 @@ __all__ = [
     "find_progression",
     "lab_signals",
     "nadirs_before",
+    "nadirs_series",
     "relapse_from_cr",
 ]
 
@@ -133,6 +134,60 @@ def nadirs_before(
         if Measure.MARROW in baseline.measures
         else None,
     )
+
+
+def _running(
+    first: tuple[date, float] | None, later: Sequence[tuple[date, float] | None], mode: str
+) -> list[_Nadir | None]:
+    """``_nadir`` of ``[first] + later[:k]`` (Nones skipped) for every k, in one pass."""
+    best = _Nadir(first[1], first[0]) if first is not None else None
+    count = 1 if first is not None else 0
+    previous: tuple[date, float] | None = None
+    found = [best]
+    for item in later:
+        if item is not None:
+            day, value = item
+            if best is None:
+                best = _Nadir(value, day)
+            elif mode == "lowest":
+                if value < best.value:
+                    best = _Nadir(value, day)
+            elif count >= 2 and previous is not None:
+                held = max(previous[1], value)
+                if held < best.value:
+                    best = _Nadir(held, previous[0])
+            previous = item
+            count += 1
+        found.append(best)
+    return found
+
+
+def _pair(point: Point | None) -> tuple[date, float] | None:
+    return (point.date, point.value) if point is not None else None
+
+
+def nadirs_series(baseline: Baseline, assessments: Sequence[Assessment], mode: str) -> list[Nadirs]:
+    """``nadirs_before(baseline, assessments, k, mode)`` for every k, in linear time."""
+    serum = _running(_pair(baseline.serum), [_pair(a.serum) for a in assessments], mode)
+    urine = _running(_pair(baseline.urine), [_pair(a.urine) for a in assessments], mode)
+    count = len(assessments)
+    if Measure.FLC in baseline.measures:
+        first = (baseline.date, max(baseline.dflc, 0.0)) if baseline.dflc is not None else None
+        later: list[tuple[date, float] | None] = []
+        for item in assessments:
+            value = dflc(baseline.involved, item.kappa, item.lambda_)
+            later.append((item.date, max(value, 0.0)) if value is not None else None)
+        flc: list[_Nadir | None] = _running(first, later, mode)
+    else:
+        flc = [None] * (count + 1)
+    if Measure.MARROW in baseline.measures:
+        marrow = _running(_pair(baseline.marrow), [_pair(a.marrow) for a in assessments], "lowest")
+    else:
+        marrow = [None] * (count + 1)
+    return [
+        Nadirs(serum=serum[k], urine=urine[k], dflc=flc[k], marrow=marrow[k])
+        for k in range(count + 1)
+    ]
 
 
 def _rise(now: float, nadir: float, unit: str) -> str:
@@ -256,8 +311,9 @@ def find_progression(
     notes: list[str] = []
     candidates: list[Progression] = []
     first_unconfirmed: Signal | None = None
+    all_nadirs = nadirs_series(baseline, assessments, p.nadir)
     for index, now in enumerate(assessments):
-        nadirs = nadirs_before(baseline, assessments, index, p.nadir)
+        nadirs = all_nadirs[index]
         signals = lab_signals(now, nadirs, baseline.involved, p)
         if not signals:
             continue

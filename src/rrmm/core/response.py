@@ -11,6 +11,7 @@ no clonal plasma cells (rrmm reads an MRD-negative marrow as that evidence).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -144,13 +145,16 @@ def disease_data(record: PatientRecord) -> DiseaseData:
 
 
 def _last(points: tuple[Point, ...], day: date, since: date) -> Point | None:
-    found = None
-    for point in points:
-        if point.date > day:
-            break
-        if point.date >= since:
-            found = point
-    return found
+    """The last point dated from ``since`` to ``day`` (points are in date order)."""
+    index = bisect_right(points, day, key=_date_of)
+    if index == 0:
+        return None
+    found = points[index - 1]
+    return found if found.date >= since else None
+
+
+def _date_of(point: Point) -> date:
+    return point.date
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 pytest.importorskip("duckdb")
 
+from bench.cohort_truth import compare_with_truth  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from rrmm.adapters.native.write import write_json  # noqa: E402
@@ -178,35 +179,12 @@ def test_accuracy_against_the_ground_truth(tmp_path: Path) -> None:
     generate(n, 11, source, OutputFormat.PARQUET, chunk_size=1000)
     out = tmp_path / "out"
     run_cohort(source, out, AS_OF, workers=2, options=False, partition_size=500)
-    truth = _by_person(pq.read_table(source / "ground_truth_line").to_pylist())
-    people = pq.read_table(source / "ground_truth_person").to_pylist()
-    found = _by_person(_table(out, "line_result").to_pylist())
-    results = {r["person_id"]: r for r in _table(out, "person_result").to_pylist()}
-    same_lines = same_classes = progressions = compared = 0
-    for person in people:
-        pid = person["person_id"]
-        want = sorted(truth.get(pid, []), key=lambda r: r["line_number"])
-        got = found.get(pid, [])
-        if [r["start_date"] for r in want] == [r["start_date"] for r in got]:
-            same_lines += 1
-            compared += len(want)
-            progressions += sum(
-                a["progression_date"] == b["progression_date"]
-                for a, b in zip(want, got, strict=True)
-            )
-        labels = set(results[pid]["labels"])
-        same_classes += all(
-            (label in labels) == person[label]
-            for label in ("triple_class_refractory", "penta_refractory", "bcma_exposed")
-        )
+    agreement = compare_with_truth(source, out)
+    print(f"\n{agreement}")
     lines_rate, progression_rate, class_rate = (
-        same_lines / n,
-        progressions / compared,
-        same_classes / n,
-    )
-    print(
-        f"\nvs truth on {n}: lines exact {lines_rate:.2%}, progression dates exact"
-        f" {progression_rate:.2%} of {compared} lines, refractory classes exact {class_rate:.2%}"
+        agreement.lines_rate,
+        agreement.progression_rate,
+        agreement.class_rate,
     )
     assert lines_rate >= 0.99
     assert progression_rate >= 0.98

@@ -52,7 +52,7 @@ def test_the_loaded_page_refers_to_no_outside_url(example):
 
 def test_the_outside_url_check_catches_each_kind_of_reference():
     for html in (
-        '<script src="https://cdn.example.org/x.js"></script>',
+        '<script src="https://static.example.org/x.js"></script>',
         "<link rel=stylesheet href='//fonts.example.com/a.css'>",
         '<style>@font-face { src: url("https://f.example/x.woff2") }</style>',
         '<img src="http://example.org/a.png">',

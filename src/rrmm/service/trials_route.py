@@ -34,7 +34,7 @@ from rrmm.trials.patient_context import MatchOptions
 from rrmm.trials.research_study import match_to_researchstudy_bundle
 from rrmm.trials.screen import screen
 from rrmm.trials.sources import read_trials
-from rrmm.trials.vocabulary import build_vocabulary
+from rrmm.trials.vocabulary import Vocabulary, build_vocabulary
 
 __all__ = ["trials_router"]
 
@@ -42,9 +42,13 @@ _MAX_TRIALS = 2000
 
 
 @cache
+def _vocabulary() -> Vocabulary:
+    return build_vocabulary(load_knowledge_base().catalog)
+
+
+@cache
 def _configured_trials(source: str) -> tuple[ParsedTrial, ...]:
-    vocabulary = build_vocabulary(load_knowledge_base().catalog)
-    return tuple(parse_trial(t, vocabulary) for t in read_trials(Path(source)))
+    return tuple(parse_trial(t, _vocabulary()) for t in read_trials(Path(source)))
 
 
 def _posted_trials(studies: Any) -> tuple[ParsedTrial, ...]:
@@ -52,7 +56,7 @@ def _posted_trials(studies: Any) -> tuple[ParsedTrial, ...]:
         raise ProblemError(422, "Invalid trials", "/trials must be a non-empty array of studies")
     if len(studies) > _MAX_TRIALS:
         raise ProblemError(422, "Too many trials", f"send at most {_MAX_TRIALS} studies")
-    vocabulary = build_vocabulary(load_knowledge_base().catalog)
+    vocabulary = _vocabulary()
     parsed = []
     for index, study in enumerate(studies):
         try:

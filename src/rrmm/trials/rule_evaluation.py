@@ -173,27 +173,31 @@ def _lab_text(value: LabValue) -> str:
     return f"{info.title} {shown} on {value.date}"
 
 
+_M_PROTEIN_TEXT = {
+    Analyte.SERUM_M_PROTEIN: "serum M-protein {value:.3g} g/dL ({day})",
+    Analyte.URINE_M_PROTEIN: "urine M-protein {value:.4g} mg/24h ({day})",
+}
+
+
+def _m_protein_at_least(
+    ctx: PatientContext, analyte: Analyte, threshold: float, notes: list[str]
+) -> bool | None:
+    """Whether the latest M-protein reaches ``threshold`` (a value below the limit does not)."""
+    value, missing = _lab_value(ctx, analyte)
+    if value is None:
+        notes.append(missing)
+        return None
+    notes.append(_M_PROTEIN_TEXT[analyte].format(value=value.value, day=value.date))
+    return at_least(value.value, threshold) and not value.below_limit
+
+
 def _measurable_now(rule: Measurable, ctx: PatientContext) -> tuple[bool | None, list[str]]:
     found: list[bool | None] = []
     notes: list[str] = []
     if rule.serum_g_dl is not None:
-        value, missing = _lab_value(ctx, Analyte.SERUM_M_PROTEIN)
-        if value is None:
-            found.append(None)
-            notes.append(missing)
-        else:
-            ok = at_least(value.value, rule.serum_g_dl) and not value.below_limit
-            found.append(ok)
-            notes.append(f"serum M-protein {value.value:.3g} g/dL ({value.date})")
+        found.append(_m_protein_at_least(ctx, Analyte.SERUM_M_PROTEIN, rule.serum_g_dl, notes))
     if rule.urine_mg_24h is not None:
-        value, missing = _lab_value(ctx, Analyte.URINE_M_PROTEIN)
-        if value is None:
-            found.append(None)
-            notes.append(missing)
-        else:
-            ok = at_least(value.value, rule.urine_mg_24h) and not value.below_limit
-            found.append(ok)
-            notes.append(f"urine M-protein {value.value:.4g} mg/24h ({value.date})")
+        found.append(_m_protein_at_least(ctx, Analyte.URINE_M_PROTEIN, rule.urine_mg_24h, notes))
     if rule.flc_mg_l is not None:
         found.append(_flc(rule.flc_mg_l, ctx, notes))
     if any(f is True for f in found):

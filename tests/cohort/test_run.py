@@ -37,47 +37,9 @@ from rrmm.cohort.run import (  # noqa: E402
 from rrmm.cohort.synth import OutputFormat, generate  # noqa: E402
 from rrmm.core.analytes import Analyte  # noqa: E402
 from rrmm.core.model import HeavyChain, LightChain  # noqa: E402
+from tests.cohort.conftest import AS_OF, PART, sorted_table  # noqa: E402
 
-AS_OF = date(2026, 1, 1)
-SMALL = 300
-PART = 100
 Row = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = tmp_path_factory.mktemp("omop")
-    generate(SMALL, 5, source, OutputFormat.BOTH, chunk_size=150)
-    return source
-
-
-@pytest.fixture(scope="module")
-def small_run(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("run")
-    summary = run_cohort(small, out, AS_OF, partition_size=PART, options=True)
-    assert summary.persons == SMALL
-    assert summary.computed == SMALL // PART
-    return out
-
-
-def _table(out: Path, name: str) -> Any:
-    return pq.read_table(out / name).sort_by(
-        [
-            (c, "ascending")
-            for c in _keys(name)
-            if c in pq.read_schema(next((out / name).glob("*.parquet"))).names
-        ]
-    )
-
-
-def _keys(name: str) -> tuple[str, ...]:
-    return {
-        "person_result": ("person_id",),
-        "line_result": ("person_id", "line_number"),
-        "episode": ("episode_id",),
-        "episode_event": ("episode_id", "event_id"),
-        "option_result": ("person_id", "rank"),
-    }[name]
 
 
 def _by_person(rows: list[Row]) -> dict[int, list[Row]]:
@@ -98,9 +60,9 @@ def _iso(day: date | None) -> str | None:
 def test_cohort_results_equal_rrmm_assess_and_options_on_exported_records(
     small: Path, small_run: Path, tmp_path: Path
 ) -> None:
-    persons = {r["person_id"]: r for r in _table(small_run, "person_result").to_pylist()}
-    lines = _by_person(_table(small_run, "line_result").to_pylist())
-    options = _by_person(_table(small_run, "option_result").to_pylist())
+    persons = {r["person_id"]: r for r in sorted_table(small_run, "person_result").to_pylist()}
+    lines = _by_person(sorted_table(small_run, "line_result").to_pylist())
+    options = _by_person(sorted_table(small_run, "option_result").to_pylist())
     runner = CliRunner()
     checked = 0
     for built in read_records(small, partition_size=PART):
@@ -161,11 +123,11 @@ def test_cohort_results_equal_rrmm_assess_and_options_on_exported_records(
 
 
 def test_lines_are_written_as_omop_episodes_with_their_events(small_run: Path) -> None:
-    episodes = _table(small_run, "episode").to_pylist()
-    lines = _table(small_run, "line_result")
+    episodes = sorted_table(small_run, "episode").to_pylist()
+    lines = sorted_table(small_run, "line_result")
     assert len(episodes) == lines.num_rows
     assert {e["episode_concept_id"] for e in episodes} == {TREATMENT_REGIMEN_CONCEPT_ID}
-    events = _table(small_run, "episode_event")
+    events = sorted_table(small_run, "episode_event")
     assert set(events.column("episode_id").to_pylist()) == {e["episode_id"] for e in episodes}
 
 
@@ -196,7 +158,7 @@ def test_accuracy_against_the_ground_truth(tmp_path: Path) -> None:
 
 
 def _tables(out: Path, names: tuple[str, ...] = OUTPUT_TABLES) -> dict[str, Any]:
-    return {name: _table(out, name) for name in names}
+    return {name: sorted_table(out, name) for name in names}
 
 
 def test_a_rerun_resumes_and_redoes_only_missing_partitions(
@@ -302,7 +264,7 @@ def test_bad_rows_become_input_notes_not_crashes(small: Path, tmp_path: Path) ->
     out = tmp_path / "out"
     summary = run_cohort(source, out, AS_OF, options=False)
     assert summary.persons == 3
-    rows = {r["person_id"]: r for r in _table(out, "person_result").to_pylist()}
+    rows = {r["person_id"]: r for r in sorted_table(out, "person_result").to_pylist()}
     one, two = " | ".join(rows[1]["input_notes"]), " | ".join(rows[2]["input_notes"])
     assert "mysterymab" in one
     assert "not in rrmm's drug catalogue" in one
@@ -340,3 +302,15 @@ def test_units_are_converted_explicitly_to_the_canonical_unit() -> None:
     assert convert_unit(Analyte.CREATININE, 88.4, "umol/L")[1] == "mg/dL"
     assert isinstance(convert_unit(Analyte.SERUM_M_PROTEIN, 1.0, "mmol/L"), str)
     assert isinstance(convert_unit(Analyte.SERUM_M_PROTEIN, 1.0, "furlong"), str)
+
+
+def test_each_line_carries_the_labels_held_when_it_started(small_run: Path) -> None:
+    persons = {r["person_id"]: r for r in sorted_table(small_run, "person_result").to_pylist()}
+    lines = _by_person(sorted_table(small_run, "line_result").to_pylist())
+    tcr_later_lines = 0
+    for pid, rows in lines.items():
+        assert rows[0]["labels_at_start"] == []
+        for row in rows:
+            assert set(row["labels_at_start"]) - {"quad_refractory"} <= set(persons[pid]["labels"])
+            tcr_later_lines += "triple_class_refractory" in row["labels_at_start"]
+    assert tcr_later_lines > 0

@@ -10,7 +10,7 @@ write Arrow/Parquet results per partition:
 
 - ``person_result``: status, lines, labels, refractory drugs and classes, risk, input notes;
 - ``line_result``: one row per line of therapy (dates, regimen, best response, progression,
-  the drugs found refractory in that line);
+  the drugs found refractory in that line, the labels the person carried when it started);
 - ``episode`` / ``episode_event``: the lines as OMOP CDM 5.4 Episode rows. ``episode_concept_id``
   is 32531 "Treatment Regimen" (OMOP CDM Oncology Extension, Episode ETL conventions, Treatment
   Episode concepts 32531 "Treatment Regimen" and 32532 "Treatment Cycle"). The type, object and
@@ -62,7 +62,7 @@ from rrmm.core.criteria import Criteria
 from rrmm.core.drugs import DrugCatalog
 from rrmm.core.knowledge import KnowledgeBase
 from rrmm.core.options import OptionsResult, treatment_options
-from rrmm.core.refractory import ClassState
+from rrmm.core.refractory import ClassState, labels_before_line
 
 __all__ = [
     "OUTPUT_TABLES",
@@ -483,6 +483,7 @@ SCHEMAS: Final[dict[str, Any]] = {
             ("heavy_chain", pa.string()),
             ("light_chain", pa.string()),
             ("last_record", pa.date32()),
+            ("death_date", pa.date32()),
             ("input_notes", _STRINGS),
             ("not_evaluable_reason", pa.string()),
         ]
@@ -501,6 +502,7 @@ SCHEMAS: Final[dict[str, Any]] = {
             ("progression_date", pa.date32()),
             ("progression_criterion", pa.string()),
             ("refractory_drugs", _STRINGS),
+            ("labels_at_start", _STRINGS),
         ]
     ),
     "episode": pa.schema(
@@ -553,7 +555,9 @@ class Engine:
     regulator: str
 
 
-def _add_lines(out: dict[str, _Columns], pid: int, ev: Evaluation, built: Built) -> None:
+def _add_lines(
+    out: dict[str, _Columns], pid: int, ev: Evaluation, built: Built, catalog: DrugCatalog
+) -> None:
     for course in ev.courses:
         line = course.line
         refractory = sorted(v.drug for v in ev.drugs if line.number in v.refractory_lines)
@@ -570,6 +574,7 @@ def _add_lines(out: dict[str, _Columns], pid: int, ev: Evaluation, built: Built)
             progression_date=course.progression.date if course.progression else None,
             progression_criterion=course.progression.criterion if course.progression else None,
             refractory_drugs=refractory,
+            labels_at_start=list(labels_before_line(ev.drugs, line.number, catalog)),
         )
         episode = pid * EPISODES_PER_PERSON + line.number
         out["episode"].add(
@@ -616,6 +621,7 @@ def _add_person(
         "input_notes": notes,
         "heavy_chain": diagnosis.heavy_chain if diagnosis and diagnosis.heavy_chain else None,
         "light_chain": diagnosis.light_chain if diagnosis and diagnosis.light_chain else None,
+        "death_date": built.record.death_date if built else None,
     }
     if ev is None:
         out["person_result"].add(status="not_evaluable", not_evaluable_reason=reason, **common)
@@ -656,7 +662,7 @@ def evaluate_person(rows: PersonRows, engine: Engine, out: dict[str, _Columns]) 
         _add_person(out, rows.person_id, built, None, f"{type(error).__name__}: {error}")
         return False
     _add_person(out, rows.person_id, built, ev, "")
-    _add_lines(out, rows.person_id, ev, built)
+    _add_lines(out, rows.person_id, ev, built, engine.kb.catalog)
     if result is not None:
         _add_options(out, rows.person_id, result)
     return True

@@ -30,6 +30,7 @@ __all__ = [
     "class_states",
     "drug_verdicts",
     "labels",
+    "labels_before_line",
 ]
 
 _PENTA_DRUGS = ("bortezomib", "carfilzomib", "lenalidomide", "pomalidomide")
@@ -230,3 +231,27 @@ def labels(
         if state is ClassState.REFRACTORY and c is not DrugClass.STEROID
     )
     return tuple(sorted(found)), count
+
+
+def labels_before_line(
+    verdicts: Sequence[DrugVerdict], line_number: int, catalog: DrugCatalog
+) -> tuple[str, ...]:
+    """The labels the patient carried when line ``line_number`` started.
+
+    The same definitions as :func:`labels`, applied to what the earlier lines show: a drug
+    counts as exposed if it was given in an earlier line and as refractory if it was found
+    refractory in an earlier line. This is how real-world cohorts report the population at
+    line *n* (e.g. triple-class refractory patients starting a line: MAMMOTH, Gandhi 2019).
+    """
+    earlier = []
+    for verdict in verdicts:
+        lines = tuple(n for n in verdict.lines if n < line_number)
+        if not lines:
+            continue
+        refractory = tuple(n for n in verdict.refractory_lines if n < line_number)
+        state = DrugState.REFRACTORY if refractory else DrugState.EXPOSED_ONLY
+        earlier.append(
+            DrugVerdict(verdict.drug, state, lines, verdict.first_exposure, (), refractory)
+        )
+    found, _ = labels(earlier, class_states(earlier, catalog))
+    return found

@@ -45,7 +45,7 @@ def small_run(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def sorted_table(out: Path, name: str) -> Any:
     """An output table of a run, sorted by its key columns."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     names = pq.read_schema(next((out / name).glob("*.parquet"))).names
     return pq.read_table(out / name).sort_by([(c, "ascending") for c in KEYS[name] if c in names])

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Debian packages rrmm needs outside Python: Chromium (browser tests through Playwright) and
-# Pango with fonts (WeasyPrint's PDF reports). Installs only what is missing; never prompts.
+# Debian packages rrmm needs outside Python: Chromium (browser tests through Playwright),
+# Pango with fonts (WeasyPrint's PDF reports), PostgreSQL (the cohort tests start a throwaway
+# server) and a Java 17+ runtime (the Spark engine; skipped when one is already on PATH).
+# Installs only what is missing; never prompts.
 set -euo pipefail
 
-packages=(chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+packages=(chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core postgresql)
+java_major() {
+    java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1
+}
+major=$(command -v java >/dev/null && java_major || true)
+if [ -z "$major" ] || [ "$major" -lt 17 ]; then
+    packages+=(openjdk-17-jre-headless)
+fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -7,6 +7,7 @@ documented in :mod:`rrmm.cohort.run`.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,13 @@ cohort_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+class Engine(StrEnum):
+    """Which engine runs the core over the cohort."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
 
 
 def _as_of(text: str | None) -> date:
@@ -35,8 +43,12 @@ def _as_of(text: str | None) -> date:
 @cohort_app.command("run")
 def run(
     source: Annotated[
-        Path,
-        typer.Option("--source", help="OMOP CDM: a DuckDB file, or a folder of <table>/*.parquet."),
+        str,
+        typer.Option(
+            "--source",
+            help="OMOP CDM: a DuckDB file, a folder of <table>/*.parquet, or a PostgreSQL URL"
+            " (postgresql://user@host:port/db; a password is better given as PGPASSWORD).",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Output folder (results per partition).")],
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
@@ -62,22 +74,47 @@ def run(
         typer.Option("--max-partitions", min=1, help="Stop after this many new partitions."),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    schema: Annotated[
+        str, typer.Option("--schema", help="PostgreSQL schema holding the CDM tables.")
+    ] = "public",
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="duckdb (default; resumable partitions) or spark (local mode, Parquet sources;"
+            " needs the spark extra and Java).",
+        ),
+    ] = Engine.DUCKDB,
 ) -> None:
     """Derive lines, progression, refractoriness, status (and options) for every person."""
     from rrmm.cohort.run import CohortError, run_cohort
 
     try:
-        summary = run_cohort(
-            source,
-            out,
-            _as_of(as_of),
-            workers=workers,
-            options=options,
-            isotype_table=isotype_table,
-            partition_size=partition_size,
-            max_partitions=max_partitions,
-            progress=progress,
-        )
+        if engine is Engine.SPARK:
+            from rrmm.cohort.spark import run_spark
+
+            summary = run_spark(
+                source,
+                out,
+                _as_of(as_of),
+                workers=workers,
+                options=options,
+                isotype_table=isotype_table,
+                batch_size=partition_size,
+            )
+        else:
+            summary = run_cohort(
+                source,
+                out,
+                _as_of(as_of),
+                workers=workers,
+                options=options,
+                isotype_table=isotype_table,
+                partition_size=partition_size,
+                max_partitions=max_partitions,
+                progress=progress,
+                schema=schema,
+            )
     except CohortError as error:
         typer.echo(f"rrmm cohort run: {error}", err=True)
         raise typer.Exit(2) from None

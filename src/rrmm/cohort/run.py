@@ -57,6 +57,13 @@ from rrmm.adapters.omop.read import (
     map_procedures,
 )
 from rrmm.cohort.concepts import LABS, MULTIPLE_MYELOMA_CONCEPT_ID, MULTIPLE_MYELOMA_SNOMED_CODE
+from rrmm.cohort.sources import (
+    ISOTYPE_COLUMNS,
+    RAW_COLUMNS,
+    PostgresSource,
+    is_postgres_url,
+    redact_url,
+)
 from rrmm.core.assess import Evaluation, assess
 from rrmm.core.criteria import Criteria
 from rrmm.core.drugs import DrugCatalog
@@ -98,17 +105,25 @@ class SourceKind(StrEnum):
 
     PARQUET = "parquet"
     DUCKDB = "duckdb"
+    POSTGRES = "postgres"
+    #: Arrow tables handed over in memory (one Spark batch), staged into DuckDB.
+    ARROW = "arrow"
 
 
-def detect_source(source: Path) -> tuple[SourceKind, Path]:
-    """A DuckDB file, or a folder of ``<table>/*.parquet`` (or holding ``cdm.duckdb``)."""
-    if source.is_file():
-        return SourceKind.DUCKDB, source
-    if (source / "person").is_dir() and any((source / "person").glob("*.parquet")):
-        return SourceKind.PARQUET, source
-    if (source / "cdm.duckdb").is_file():
-        return SourceKind.DUCKDB, source / "cdm.duckdb"
-    raise CohortError(f"{source}: neither a DuckDB file nor a folder of OMOP Parquet tables")
+def detect_source(source: str | Path) -> tuple[SourceKind, str]:
+    """A PostgreSQL URL, a DuckDB file, or a folder of ``<table>/*.parquet`` (or ``cdm.duckdb``)."""
+    if is_postgres_url(str(source)):
+        return SourceKind.POSTGRES, str(source)
+    path = Path(source)
+    if path.is_file():
+        return SourceKind.DUCKDB, str(path.resolve())
+    if (path / "person").is_dir() and any((path / "person").glob("*.parquet")):
+        return SourceKind.PARQUET, str(path.resolve())
+    if (path / "cdm.duckdb").is_file():
+        return SourceKind.DUCKDB, str((path / "cdm.duckdb").resolve())
+    raise CohortError(
+        f"{source}: neither a PostgreSQL URL, a DuckDB file nor a folder of OMOP Parquet tables"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +137,19 @@ class RunConfig:
     isotype_table: str | None = None
     partition_size: int = 10_000
     regulator: str = "FDA"
+    schema: str = "public"
+    #: The PostgreSQL URL as given (may hold a password): never recorded or printed.
+    connection: str = field(default="", repr=False, compare=False)
+
+    def manifest(self) -> dict[str, Any]:
+        """What a resumed run must match (``connection`` left out)."""
+        found = asdict(self)
+        del found["connection"]
+        return found
+
+    def postgres(self) -> PostgresSource:
+        """The PostgreSQL source of a ``postgres`` run."""
+        return PostgresSource(self.connection or self.source, self.schema)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +201,38 @@ def _table_names(con: Any, config: RunConfig) -> set[str]:
 def _relation(config: RunConfig, table: str) -> str:
     if config.kind == SourceKind.DUCKDB:
         return table
+    if config.kind in (SourceKind.POSTGRES, SourceKind.ARROW):
+        return f"raw_{table}"
     pattern = str(Path(config.source) / table / "*.parquet").replace("'", "''")
     return f"read_parquet('{pattern}')"
+
+
+def stage_tables(con: Any, raw: dict[str, Any]) -> set[str]:
+    """Register in-memory Arrow tables (``raw[name]``) as the relations the queries read."""
+    for name, table in raw.items():
+        con.register(f"raw_{name}", table)
+    return set(raw)
+
+
+def _stage_postgres(con: Any, config: RunConfig, part: Partition) -> set[str]:
+    source = config.postgres()
+    try:
+        connection = source.connect()
+    except Exception as error:
+        raise CohortError(f"{redact_url(source.url)}: cannot connect ({error})") from None
+    try:
+        present = source.tables(connection)
+        wanted = dict(RAW_COLUMNS)
+        if config.isotype_table is not None and config.isotype_table in present:
+            wanted[config.isotype_table] = ISOTYPE_COLUMNS
+        raw = {
+            name: source.rows(connection, name, columns, part.lo, part.hi)
+            for name, columns in wanted.items()
+            if name in present
+        }
+    finally:
+        connection.close()
+    return stage_tables(con, raw)
 
 
 def _unit_fallback() -> str:
@@ -680,9 +738,16 @@ def _engine(config: RunConfig) -> Engine:
     return Engine(kb, load_criteria("IMWG2016"), as_of, config.options, config.regulator)
 
 
-def read_partition(con: Any, config: RunConfig, part: Partition) -> tuple[dict[str, Any], Any]:
-    """The partition's tables as Arrow, sorted by person_id."""
-    names = _table_names(con, config)
+def read_partition(
+    con: Any, config: RunConfig, part: Partition, staged: set[str] | None = None
+) -> tuple[dict[str, Any], Any]:
+    """The partition's tables as Arrow, sorted by person_id (``staged``: tables registered)."""
+    if staged is not None:
+        names = staged
+    elif config.kind == SourceKind.POSTGRES:
+        names = _stage_postgres(con, config, part)
+    else:
+        names = _table_names(con, config)
     tables = {
         name: _fetch(con, config, names, name, part)
         for name in (
@@ -747,11 +812,10 @@ def run_partition(config: RunConfig, part: Partition, out: str, threads: int) ->
 
 
 def read_records(
-    source: Path, isotype_table: str | None = None, partition_size: int = 10_000
+    source: str | Path, isotype_table: str | None = None, partition_size: int = 10_000
 ) -> Iterator[Built]:
     """Every person's record as the cohort run builds it (for export, checks and benchmarks)."""
-    kind, path = detect_source(source)
-    config = RunConfig(str(path), str(kind), date.today().isoformat(), False, isotype_table)
+    config = _config(source, date.today(), False, isotype_table, partition_size)
     catalog = _engine(config).kb.catalog
     for part in plan_partitions(replace(config, partition_size=partition_size)):
         con = _connect(config, os.cpu_count() or 1)
@@ -763,14 +827,30 @@ def read_records(
             yield build_record(rows, catalog)
 
 
-def plan_partitions(config: RunConfig) -> list[Partition]:
-    """Split the persons (sorted ids) into partitions of ``partition_size``."""
+def _person_ids(config: RunConfig) -> npt.NDArray[np.int64]:
+    if config.kind == SourceKind.POSTGRES:
+        source = config.postgres()
+        try:
+            connection = source.connect()
+        except Exception as error:
+            raise CohortError(f"{redact_url(source.url)}: cannot connect ({error})") from None
+        try:
+            if "person" not in source.tables(connection):
+                raise CohortError(f"{redact_url(source.url)}: no table {source.schema}.person")
+            return _ints(source.person_ids(connection))
+        finally:
+            connection.close()
     con = _connect(config, os.cpu_count() or 1)
     try:
         sql = f"SELECT DISTINCT person_id FROM {_relation(config, 'person')} ORDER BY person_id"
-        ids = _ints(con.sql(sql).to_arrow_table().column("person_id"))
+        return _ints(con.sql(sql).to_arrow_table().column("person_id"))
     finally:
         con.close()
+
+
+def plan_partitions(config: RunConfig) -> list[Partition]:
+    """Split the persons (sorted ids) into partitions of ``partition_size``."""
+    ids = _person_ids(config)
     size = max(1, config.partition_size)
     return [
         Partition(k, int(chunk[0]), int(chunk[-1]), int(chunk.size))
@@ -780,7 +860,7 @@ def plan_partitions(config: RunConfig) -> list[Partition]:
 
 def _check_manifest(out: Path, config: RunConfig) -> None:
     manifest = out / "_run.json"
-    wanted = asdict(config)
+    wanted = config.manifest()
     if manifest.exists():
         found = json.loads(manifest.read_text(encoding="utf-8"))
         if found != wanted:
@@ -792,8 +872,30 @@ def _check_manifest(out: Path, config: RunConfig) -> None:
     manifest.write_text(json.dumps(wanted, indent=2), encoding="utf-8")
 
 
+def _config(
+    source: str | Path,
+    as_of: date,
+    options: bool,
+    isotype_table: str | None,
+    partition_size: int,
+    schema: str = "public",
+) -> RunConfig:
+    kind, where = detect_source(source)
+    shown = redact_url(where) if kind == SourceKind.POSTGRES else where
+    return RunConfig(
+        shown,
+        str(kind),
+        as_of.isoformat(),
+        options,
+        isotype_table,
+        partition_size,
+        schema=schema,
+        connection=where if kind == SourceKind.POSTGRES else "",
+    )
+
+
 def run_cohort(
-    source: Path,
+    source: str | Path,
     out: Path,
     as_of: date,
     *,
@@ -803,13 +905,11 @@ def run_cohort(
     partition_size: int = 10_000,
     max_partitions: int | None = None,
     progress: bool = False,
+    schema: str = "public",
 ) -> RunSummary:
     """Assess every person of ``source`` into ``out``; resume where a marker says done."""
     started = time.perf_counter()
-    kind, path = detect_source(source)
-    config = RunConfig(
-        str(path.resolve()), str(kind), as_of.isoformat(), options, isotype_table, partition_size
-    )
+    config = _config(source, as_of, options, isotype_table, partition_size, schema)
     _check_manifest(out, config)
     parts = plan_partitions(config)
     todo = [p for p in parts if not _marker(out, p.index).exists()]

@@ -1,0 +1,49 @@
+"""The Spark engine (local mode) gives the DuckDB engine's results row for row."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark")
+pytest.importorskip("pandas")
+
+from rrmm.cohort.run import OUTPUT_TABLES, CohortError
+from rrmm.cohort.spark import run_spark
+from tests.cohort.conftest import AS_OF, SMALL, sorted_table
+
+
+@pytest.fixture(scope="module")
+def spark_run(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("java") is None:
+        pytest.fail("Java is not installed: run `make setup` (it installs a Java 17 runtime)")
+    out = tmp_path_factory.mktemp("spark") / "run"
+    summary = run_spark(
+        small, out, AS_OF, workers=2, options=True, batch_size=70, shuffle_partitions=3
+    )
+    assert summary.persons == SMALL
+    assert summary.not_evaluable == 0
+    return out
+
+
+@pytest.mark.parametrize("table", OUTPUT_TABLES)
+def test_spark_equals_duckdb_row_for_row(spark_run: Path, small_run: Path, table: str) -> None:
+    found = sorted_table(spark_run, table)
+    expected = sorted_table(small_run, table)
+    assert found.num_rows == expected.num_rows > 0
+    assert found.to_pylist() == expected.to_pylist()
+
+
+def test_spark_records_its_parameters(spark_run: Path) -> None:
+    text = (spark_run / "_run.json").read_text(encoding="utf-8")
+    assert '"engine": "spark"' in text
+    assert AS_OF.isoformat() in text
+
+
+def test_spark_refuses_a_duckdb_file_and_a_used_folder(small: Path, spark_run: Path) -> None:
+    with pytest.raises(CohortError, match="folder of OMOP Parquet tables"):
+        run_spark(small / "cdm.duckdb", spark_run.parent / "other", AS_OF)
+    with pytest.raises(CohortError, match="not empty"):
+        run_spark(small, spark_run, AS_OF)

@@ -87,17 +87,22 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _load(url: str, source: Path, schema: str, tables: tuple[str, ...]) -> None:
+    with pg.connect(url) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {schema}")
+            for name in tables:
+                table = pq.read_table(source / name)
+                cursor.adbc_ingest(name, table, mode="create", db_schema_name=schema)
+                if "person_id" in table.column_names:
+                    cursor.execute(f"CREATE INDEX ON {schema}.{name} (person_id)")
+        connection.commit()
+
+
 @pytest.fixture(scope="session")
 def loaded(postgres_url: str, small: Path) -> str:
     """The small synthetic cohort in schema ``cdm``, with the CDM's person_id indexes."""
-    with pg.connect(postgres_url) as connection:
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE SCHEMA cdm")
-            for name in TABLES:
-                table = pq.read_table(small / name)
-                cursor.adbc_ingest(name, table, mode="create", db_schema_name="cdm")
-                cursor.execute(f"CREATE INDEX ON cdm.{name} (person_id)")
-        connection.commit()
+    _load(postgres_url, small, "cdm", TABLES)
     return postgres_url
 
 
@@ -111,6 +116,17 @@ def test_postgres_source_equals_the_parquet_source_row_for_row(
         found = sorted_table(out, name).to_pylist()
         expected = sorted_table(small_run, name).to_pylist()
         assert found == expected, name
+
+
+def test_postgres_measurements_coded_by_concept_id_only(
+    loaded: str, small_concepts: Path, small_run: Path, tmp_path: Path
+) -> None:
+    _load(loaded, small_concepts, "cdm_concepts", (*RAW_COLUMNS, "concept"))
+    out = tmp_path / "pg-concepts"
+    run_cohort(loaded, out, AS_OF, partition_size=PART, options=False, schema="cdm_concepts")
+    for name in ("person_result", "line_result", "episode_event"):
+        found = sorted_table(out, name).to_pylist()
+        assert found == sorted_table(small_run, name).to_pylist(), name
 
 
 def test_cli_reads_postgres_and_records_no_password(loaded: str, tmp_path: Path) -> None:

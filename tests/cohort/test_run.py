@@ -8,6 +8,7 @@ input notes, and the adapter's pure mappings.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -314,3 +315,25 @@ def test_each_line_carries_the_labels_held_when_it_started(small_run: Path) -> N
             assert set(row["labels_at_start"]) - {"quad_refractory"} <= set(persons[pid]["labels"])
             tcr_later_lines += "triple_class_refractory" in row["labels_at_start"]
     assert tcr_later_lines > 0
+
+
+def test_measurements_coded_only_by_concept_id_are_read_through_the_concept_table(
+    small_concepts: Path, small_run: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "concepts"
+    run_cohort(small_concepts, out, AS_OF, partition_size=PART, options=True)
+    for name in OUTPUT_TABLES:
+        assert sorted_table(out, name).to_pylist() == sorted_table(small_run, name).to_pylist()
+
+
+def test_without_the_concept_table_local_codes_are_reported_not_guessed(
+    small_concepts: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "no-concept"
+    shutil.copytree(small_concepts, source, ignore=shutil.ignore_patterns("concept"))
+    out = tmp_path / "out"
+    run_cohort(source, out, AS_OF, partition_size=PART, options=False)
+    rows = sorted_table(out, "person_result").to_pylist()
+    notes = [n for r in rows for n in r["input_notes"]]
+    assert any("'LAB-" in n and "not a LOINC code" in n for n in notes)
+    assert all(r["status"] != "relapsed_and_refractory" for r in rows)

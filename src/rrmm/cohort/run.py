@@ -230,6 +230,8 @@ def _stage_postgres(con: Any, config: RunConfig, part: Partition) -> set[str]:
             for name, columns in wanted.items()
             if name in present
         }
+        if "concept" in present and "measurement" in present:
+            raw["concept"] = source.measurement_concepts(connection, part.lo, part.hi)
     finally:
         connection.close()
     return stage_tables(con, raw)
@@ -281,13 +283,34 @@ _SQL: Final[dict[str, str]] = {
                COALESCE(unit_source_value, {unit}) AS unit, value_as_number
         FROM {rel} WHERE person_id BETWEEN ? AND ?
         ORDER BY person_id, measurement_date, measurement_id""",
+    # With the vocabulary's CONCEPT table, the standard LOINC concept of a measurement and the
+    # UCUM concept of its unit come first (OMOP CDM 5.4: measurement_concept_id is the standard
+    # concept; the source value may be a local code), the source values next.
+    "measurement+concept": """
+        SELECT m.person_id, m.measurement_date,
+               COALESCE(lc.concept_code, m.measurement_source_value,
+                        'concept:' || CAST(m.measurement_concept_id AS VARCHAR)) AS code,
+               COALESCE(uc.concept_code, m.unit_source_value, {unit}) AS unit,
+               m.value_as_number
+        FROM {rel} AS m
+        LEFT JOIN {concept} AS lc
+               ON lc.concept_id = m.measurement_concept_id AND lc.vocabulary_id = 'LOINC'
+        LEFT JOIN {concept} AS uc
+               ON uc.concept_id = m.unit_concept_id AND uc.vocabulary_id = 'UCUM'
+        WHERE m.person_id BETWEEN ? AND ?
+        ORDER BY m.person_id, m.measurement_date, m.measurement_id""",
 }
 
 
 def _fetch(con: Any, config: RunConfig, tables: set[str], name: str, part: Partition) -> Any:
     if name not in tables:
         return None
-    sql = _SQL[name].format(rel=_relation(config, name), unit=_unit_fallback())
+    query = f"{name}+concept" if name == "measurement" and "concept" in tables else name
+    sql = _SQL[query].format(
+        rel=_relation(config, name),
+        unit=_unit_fallback(),
+        concept=_relation(config, "concept"),
+    )
     return con.sql(sql, params=[part.lo, part.hi]).to_arrow_table()
 
 

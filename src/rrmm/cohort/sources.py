@@ -17,6 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pyarrow as pa  # type: ignore[import-untyped]
 
 __all__ = [
+    "CONCEPT_COLUMNS",
+    "CONCEPT_VOCABULARIES",
     "ISOTYPE_COLUMNS",
     "RAW_COLUMNS",
     "PostgresSource",
@@ -71,6 +73,9 @@ RAW_COLUMNS: Final[Mapping[str, tuple[tuple[str, Any], ...]]] = {
     ),
 }
 ISOTYPE_COLUMNS: Final = (("person_id", _I64), ("heavy_chain", _TEXT), ("light_chain", _TEXT))
+#: The vocabulary's CONCEPT rows a run needs: LOINC measurement and UCUM unit codes.
+CONCEPT_COLUMNS: Final = (("concept_id", _I32), ("concept_code", _TEXT), ("vocabulary_id", _TEXT))
+CONCEPT_VOCABULARIES: Final = ("LOINC", "UCUM")
 
 _PG_TYPES: Final[dict[Any, str]] = {
     _I64: "bigint",
@@ -149,5 +154,27 @@ class PostgresSource:
         with connection.cursor() as cursor:
             cursor.execute(sql, (lo, hi))
             found = cursor.fetch_arrow_table()
-        schema = pa.schema(list(columns))
-        return pa.table([found.column(i).cast(t) for i, (_, t) in enumerate(columns)], schema)
+        return _typed(found, columns)
+
+    def measurement_concepts(self, connection: Any, lo: int, hi: int) -> Any:
+        """The LOINC and UCUM concepts the measurements of persons ``lo``..``hi`` use."""
+        concept = f"{_identifier(self.schema)}.{_identifier('concept')}"
+        measurement = f"{_identifier(self.schema)}.{_identifier('measurement')}"
+        sql = f"""
+            SELECT CAST(concept_id AS integer) AS concept_id,
+                   CAST(concept_code AS text) AS concept_code,
+                   CAST(vocabulary_id AS text) AS vocabulary_id
+            FROM {concept}
+            WHERE vocabulary_id IN ('LOINC', 'UCUM') AND concept_id IN (
+                SELECT measurement_concept_id FROM {measurement}
+                WHERE person_id BETWEEN $1 AND $2
+                UNION SELECT unit_concept_id FROM {measurement}
+                WHERE person_id BETWEEN $1 AND $2)"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (lo, hi))
+            return _typed(cursor.fetch_arrow_table(), CONCEPT_COLUMNS)
+
+
+def _typed(found: Any, columns: tuple[tuple[str, Any], ...]) -> Any:
+    schema = pa.schema(list(columns))
+    return pa.table([found.column(i).cast(t) for i, (_, t) in enumerate(columns)], schema)

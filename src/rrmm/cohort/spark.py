@@ -3,7 +3,8 @@
 For clusters, or when one machine is not enough. Each OMOP table (Parquet folder, the columns of
 :data:`rrmm.cohort.sources.RAW_COLUMNS`) is grouped by ``person_id`` into one list of rows per
 person and joined onto the persons; ``mapInArrow`` then hands each Arrow batch of persons to
-:func:`compute_batch`, which stages the batch's rows in an in-memory DuckDB, runs the DuckDB
+:func:`compute_batch`, which stages the batch's rows (and the vocabulary's LOINC/UCUM
+concepts, when the source has a ``concept`` table) in an in-memory DuckDB, runs the DuckDB
 engine's own queries (:func:`rrmm.cohort.run.read_partition`) and its own per-person code
 (:func:`rrmm.cohort.run.compute_partition`) — so the two engines cannot drift apart. The batch's
 five output tables travel back as one wide Arrow batch (a ``_table`` column plus
@@ -42,7 +43,12 @@ from rrmm.cohort.run import (
     read_partition,
     stage_tables,
 )
-from rrmm.cohort.sources import ISOTYPE_COLUMNS, RAW_COLUMNS
+from rrmm.cohort.sources import (
+    CONCEPT_COLUMNS,
+    CONCEPT_VOCABULARIES,
+    ISOTYPE_COLUMNS,
+    RAW_COLUMNS,
+)
 
 __all__ = ["WIDE_SCHEMA", "compute_batch", "run_spark", "unpack_batch", "wide_batch"]
 
@@ -99,11 +105,15 @@ def _worker_engine(config: RunConfig) -> Engine:
     return _engine(config)
 
 
-def compute_batch(batch: Any, config: RunConfig, tables: tuple[str, ...]) -> Any:
+def compute_batch(
+    batch: Any, config: RunConfig, tables: tuple[str, ...], concepts: Any = None
+) -> Any:
     """Assess the persons of one Spark batch with the DuckDB engine's queries and core."""
     import duckdb
 
     raw = unpack_batch(batch, tables)
+    if concepts is not None:
+        raw["concept"] = concepts
     ids = pc.list_flatten(batch.column("person")).field("person_id")
     part = Partition(0, int(pc.min(ids).as_py()), int(pc.max(ids).as_py()), len(ids))
     con = duckdb.connect()
@@ -117,10 +127,23 @@ def compute_batch(batch: Any, config: RunConfig, tables: tuple[str, ...]) -> Any
     return wide_batch(results)
 
 
-def _batches(iterator: Iterator[Any], config: RunConfig, tables: tuple[str, ...]) -> Iterator[Any]:
+def _batches(
+    iterator: Iterator[Any], config: RunConfig, tables: tuple[str, ...], concepts: Any
+) -> Iterator[Any]:
     for batch in iterator:
         if batch.num_rows:
-            yield from compute_batch(batch, config, tables).to_batches()
+            yield from compute_batch(batch, config, tables, concepts).to_batches()
+
+
+def _concepts(spark: Any, root: Path) -> Any:
+    """The LOINC and UCUM rows of the vocabulary's CONCEPT table (shipped to every batch)."""
+    from pyspark.sql import functions as F  # noqa: N812 (Spark's convention)
+
+    if not (root / "concept").is_dir():
+        return None
+    frame = _read(spark, root / "concept", CONCEPT_COLUMNS)
+    wanted = frame.filter(F.col("vocabulary_id").isin(*CONCEPT_VOCABULARIES))
+    return wanted.toArrow().cast(pa.schema(list(CONCEPT_COLUMNS)))
 
 
 def _spark_session(workers: int, batch_size: int, shuffle_partitions: int) -> Any:
@@ -222,10 +245,12 @@ def run_spark(
 
     spark = _spark_session(workers, batch_size, shuffle_partitions or max(1, workers) * 8)
     try:
-        packed, tables = _packed(spark, Path(where), isotype_table)
-        result = packed.mapInArrow(
-            partial(_batches, config=config, tables=tables), from_arrow_schema(WIDE_SCHEMA)
-        ).persist(StorageLevel.DISK_ONLY)
+        root = Path(where)
+        packed, tables = _packed(spark, root, isotype_table)
+        work = partial(_batches, config=config, tables=tables, concepts=_concepts(spark, root))
+        result = packed.mapInArrow(work, from_arrow_schema(WIDE_SCHEMA)).persist(
+            StorageLevel.DISK_ONLY
+        )
         out.mkdir(parents=True, exist_ok=True)
         _write_tables(result, out)
         people = result.filter(F.col(_TABLE) == "person_result")

@@ -64,9 +64,9 @@ def small_concepts(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     """
     import shutil
 
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
     import pyarrow.compute as pc  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     out = tmp_path_factory.mktemp("omop-concepts")
     for folder in small.iterdir():

@@ -389,8 +389,15 @@ def _choose(
     start: IntArray,
     used: IntArray,
     refractory: IntArray,
+    previous: IntArray,
 ) -> IntArray:
-    """Pick a template per patient among the eligible ones, by weight (vectorised)."""
+    """Pick a template per patient among the eligible ones, by weight (vectorised); -1: none.
+
+    After the first line a template must add a drug other than a corticosteroid to the previous
+    line's drugs: a course that only drops drugs is not a new line (IMWG 2015 consensus on lines
+    of therapy, Rajkumar et al., Blood 2015), so the ground truth would count a line the record
+    does not show. A patient with no such template left gets no further line.
+    """
     weights = np.array([t.weight for t in TEMPLATES])[None, :] * np.ones((age.size, 1))
     first = np.array([t.first_line for t in TEMPLATES])
     ok = (first == (line == 0))[None, :] & (_TEMPLATE_AVAILABLE[None, :] <= start[:, None])
@@ -402,10 +409,12 @@ def _choose(
         reused = ((used[:, None] >> np.arange(len(TEMPLATES))[None, :]) & 1) == 1
         ok &= ~blocked & ~reused
         ok[:, _FALLBACK] = True
+        ok &= (_TEMPLATE_BITS[None, :] & ~previous[:, None] & ~STEROID_BITS) != 0
     weights = np.where(ok, weights, 0.0)
     cumulative = np.cumsum(weights, axis=1)
     draw = rng.random(age.size) * cumulative[:, -1]
-    return np.asarray((cumulative <= draw[:, None]).sum(axis=1), dtype=np.int64)
+    chosen = np.asarray((cumulative <= draw[:, None]).sum(axis=1), dtype=np.int64)
+    return np.where(ok.any(axis=1), chosen, -1)
 
 
 def _depth(
@@ -447,7 +456,12 @@ def _simulate_lines(
             break
         start = lines.start[idx, k]
         age = (start - p.birth[idx]) / 365.25
-        t = _choose(rng, k, age, start, used[idx], refractory[idx])
+        previous = _TEMPLATE_BITS[lines.template[idx, k - 1]] if k else np.zeros_like(idx)
+        t = _choose(rng, k, age, start, used[idx], refractory[idx], previous)
+        lines.start[idx[t < 0], k] = NONE
+        idx, t = idx[t >= 0], t[t >= 0]
+        if idx.size == 0:
+            break
         lines.template[idx, k] = t
         used[idx] |= np.int64(1) << t
         _course(rng, k, idx, t, p, visits, lines)

@@ -188,6 +188,7 @@ def test_parquet_folder_and_duckdb_file_give_the_same_results(
     result = CliRunner().invoke(
         cohort_app,
         [
+            "run",
             "--source",
             str(small / "cdm.duckdb"),
             "--out",

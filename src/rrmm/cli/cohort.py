@@ -13,10 +13,13 @@ from typing import Annotated
 
 import typer
 
+from rrmm.cli.cohort_summary import summary
+
 __all__ = ["cohort_app", "run"]
 
 cohort_app = typer.Typer(
-    help="Assess a whole OMOP CDM cohort (DuckDB file or Parquet folder) with rrmm's core.",
+    help="Assess a whole OMOP CDM cohort (DuckDB file, Parquet folder or PostgreSQL) with"
+    " rrmm's core, and summarise the run.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -125,3 +128,6 @@ def run(
         f" {len(summary.skipped)} left); {summary.not_evaluable} not evaluable;"
         f" {summary.seconds:.1f} s ({rate:,.0f} persons/s overall)"
     )
+
+
+cohort_app.command("summary")(summary)

@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE ?= examples/05-penta-refractory-after-car-t.yaml
+COHORT ?= 2000
 
 .PHONY: setup demo test lint typecheck unit bench load fhir-examples clean
 
@@ -25,6 +26,9 @@ demo: $(STAMP)
 	$(BIN)/rrmm report $(EXAMPLE) --audience clinician -o out/clinician-report.pdf
 	$(BIN)/rrmm report $(EXAMPLE) --audience patient -o out/patient-report.html
 	$(BIN)/rrmm report $(EXAMPLE) --audience patient -o out/patient-report.pdf
+	$(BIN)/rrmm synth --patients $(COHORT) --seed 0 --out out/omop --format parquet
+	$(BIN)/rrmm cohort run --source out/omop --out out/cohort-$(COHORT) --workers 2 --as-of 2026-01-01
+	$(BIN)/rrmm cohort summary out/cohort-$(COHORT) --charts out/cohort-summary
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

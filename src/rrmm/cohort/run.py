@@ -25,6 +25,7 @@ record cannot be built or assessed gets ``status`` ``not_evaluable`` and the rea
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -788,11 +789,24 @@ def read_partition(
 def compute_partition(
     tables: dict[str, Any], isotypes: Any, engine: Engine
 ) -> tuple[dict[str, Any], int]:
-    """Assess every person of a partition; the output tables and the not-evaluable count."""
+    """Assess every person of a partition; the output tables and the not-evaluable count.
+
+    The cyclic garbage collector is paused for the partition (the long-lived knowledge base is
+    frozen out of its scans first) and run once at the end: the core allocates many small
+    immutable objects, and collections triggered by allocation counts cost ~10 % here.
+    """
     out = {name: _Columns(SCHEMAS[name]) for name in OUTPUT_TABLES}
     failed = 0
-    for rows in person_rows(tables, isotypes, engine.kb.catalog):
-        failed += not evaluate_person(rows, engine, out)
+    collecting = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        for rows in person_rows(tables, isotypes, engine.kb.catalog):
+            failed += not evaluate_person(rows, engine, out)
+    finally:
+        if collecting:
+            gc.enable()
+        gc.collect()
     return {name: columns.table() for name, columns in out.items()}, failed
 
 

@@ -31,9 +31,12 @@ __all__ = [
     "ANALYTES",
     "Analyte",
     "AnalyteInfo",
+    "ConversionSteps",
     "ValueKind",
     "accepted_units",
+    "apply_steps",
     "check_unit",
+    "conversion_steps",
     "from_canonical",
     "plausibility_problem",
     "to_canonical",
@@ -315,24 +318,50 @@ def _conversion(analyte: Analyte, unit: str) -> tuple[UnitInfo, UnitInfo] | str:
         return str(error)
 
 
+#: How a unit converts to an analyte's canonical unit: (source factor, molar step, molar mass,
+#: target factor); molar step 0 is none, 1 multiplies by the molar mass (substance to mass)
+#: and 2 divides by it (mass to substance).
+ConversionSteps = tuple[float, int, float, float]
+
+
+@lru_cache(maxsize=1024)
+def conversion_steps(analyte: Analyte, unit: str) -> ConversionSteps | str:
+    """The steps :func:`to_canonical` applies to a value in ``unit``, or why it cannot.
+
+    Resolved once per (analyte, unit); :func:`apply_steps` does the arithmetic.
+    """
+    conversion = _conversion(analyte, unit)
+    if isinstance(conversion, str):
+        return conversion
+    source, target = conversion
+    if source.dimension is target.dimension:
+        return source.factor, 0, 1.0, target.factor
+    molar_mass = ANALYTES[analyte].molar_mass
+    assert molar_mass is not None
+    step = 1 if source.dimension is Dimension.SUBSTANCE_CONCENTRATION else 2
+    return source.factor, step, molar_mass, target.factor
+
+
+def apply_steps(steps: ConversionSteps, value: float) -> float:
+    """``value`` converted by :func:`conversion_steps`' steps (the same float operations)."""
+    source, step, molar_mass, target = steps
+    base = value * source
+    if step == 1:
+        base = base * molar_mass
+    elif step == 2:
+        base = base / molar_mass
+    return base / target
+
+
 def to_canonical(analyte: Analyte, quantity: Quantity) -> float:
     """Convert a quantity to the analyte's canonical unit.
 
     Raises UnitError when the unit is unknown or of the wrong dimension.
     """
-    conversion = _conversion(analyte, quantity.unit)
-    if isinstance(conversion, str):
-        raise UnitError(conversion)
-    source, target = conversion
-    base = quantity.value * source.factor
-    if source.dimension is not target.dimension:
-        molar_mass = ANALYTES[analyte].molar_mass
-        assert molar_mass is not None
-        if source.dimension is Dimension.SUBSTANCE_CONCENTRATION:
-            base = base * molar_mass
-        else:
-            base = base / molar_mass
-    return base / target.factor
+    steps = conversion_steps(analyte, quantity.unit)
+    if isinstance(steps, str):
+        raise UnitError(steps)
+    return apply_steps(steps, quantity.value)
 
 
 def from_canonical(analyte: Analyte, value: float, unit: str) -> Quantity:

@@ -25,7 +25,7 @@ from rrmm.core.refractory import (
     drug_verdicts,
     labels,
 )
-from rrmm.core.response import disease_data
+from rrmm.core.response import RANK, disease_data
 from rrmm.core.risk import RiskProfile, risk_profile
 from rrmm.core.status import StatusVerdict, disease_status
 
@@ -105,10 +105,12 @@ def _explain_course(course: LineCourse) -> list[Explanation]:
     out += [Explanation(subject, "grouping", "lines.definition", note) for note in line.notes]
     for visit in course.visits:
         reading = visit.reading
-        status = "confirmed" if visit.confirmed else (visit.note or "")
-        verdict = f"{reading.category}" + (
-            f" ({status})" if status and reading.category.rank >= 2 else ""
-        )
+        category = reading.category
+        verdict = str(category)
+        if RANK[category] >= 2:
+            status = "confirmed" if visit.confirmed else visit.note
+            if status:
+                verdict = f"{category} ({status})"
         out.append(Explanation(subject, verdict, reading.rule, reading.reason, visit.visit.date))
     out.append(
         Explanation(
@@ -168,8 +170,12 @@ def assess(
         next_start = lines[index + 1].start if index + 1 < len(lines) else None
         courses.append(follow_line(record, data, line, next_start, p))
     lines = tuple(_relabel(line, courses[i - 1] if i else None) for i, line in enumerate(lines))
-    courses = [replace(c, line=line) for c, line in zip(courses, lines, strict=True)]
-    last_seen = last_record_date(record) or as_of
+    courses = [
+        c if c.line is line else replace(c, line=line)
+        for c, line in zip(courses, lines, strict=True)
+    ]
+    last_record = last_record_date(record)
+    last_seen = last_record or as_of
     outcomes = tuple(
         line_outcomes(
             course,
@@ -215,7 +221,7 @@ def assess(
     return Evaluation(
         patient_id=record.id,
         as_of=as_of,
-        last_record=last_record_date(record),
+        last_record=last_record,
         criteria=criteria,
         lines=lines,
         courses=tuple(courses),

@@ -73,6 +73,7 @@ class DrugCatalog:
 
     drugs: tuple[Drug, ...]
     _index: dict[str, Drug] = field(init=False, repr=False, compare=False)
+    _by_name: dict[str, Drug] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, Drug] = {}
@@ -84,6 +85,14 @@ class DrugCatalog:
                     raise ValueError(f"'{written}' names both {clash.name} and {drug.name}")
                 index[key] = drug
         object.__setattr__(self, "_index", index)
+        # Every generic name :meth:`get` accepts, with the drug it returns (the same lookup,
+        # done once per name instead of normalising the name at each call).
+        by_name: dict[str, Drug] = {}
+        for drug in self.drugs:
+            found = index[normalise_drug_name(drug.name)]
+            if found.name == drug.name:
+                by_name[drug.name] = found
+        object.__setattr__(self, "_by_name", by_name)
 
     def resolve(self, written: str) -> Drug | None:
         """The drug a written name (generic, brand or synonym) stands for."""
@@ -91,6 +100,9 @@ class DrugCatalog:
 
     def get(self, generic: str) -> Drug:
         """The drug with this generic name; KeyError when it is not in the catalogue."""
+        found = self._by_name.get(generic)
+        if found is not None:
+            return found
         drug = self._index.get(normalise_drug_name(generic))
         if drug is None or drug.name != generic:
             raise KeyError(generic)

@@ -23,9 +23,11 @@ from rrmm.core.progression import (
     find_progression,
     lab_signals,
     nadirs_series,
+    progression_from,
     relapse_from_cr,
 )
 from rrmm.core.response import (
+    RANK,
     Assessment,
     Baseline,
     Category,
@@ -90,6 +92,10 @@ def _documented_progression(line: Line, record: PatientRecord) -> date | None:
     return min(dates) if dates else None
 
 
+_MR = RANK[Category.MR]
+_PR = RANK[Category.PR]
+
+
 def _confirm(
     readings: list[tuple[Assessment, Reading]], progression: Progression | None
 ) -> list[AssessedVisit]:
@@ -102,16 +108,17 @@ def _confirm(
         after = progression is not None and visit.date > progression.date
         category = reading.category
         confirmed, level, note = False, None, ""
-        if category.rank >= Category.MR.rank:
+        rank = RANK[category]
+        if rank >= _MR:
             nxt = following.get(index)
             if nxt is None:
                 note = "awaiting a confirming assessment"
             else:
                 other = readings[nxt][1].category
-                if other.rank >= category.rank:
+                if RANK[other] >= rank:
                     confirmed, level = True, category
                     note = f"confirmed on {readings[nxt][0].date}"
-                elif other.rank >= Category.MR.rank:
+                elif RANK[other] >= _MR:
                     level = other
                     note = (
                         f"next assessment ({readings[nxt][0].date}) shows {other}:"
@@ -143,63 +150,83 @@ def follow_line(
     baseline = baseline_for(data, line.start, p)
     visits = collect_assessments(data, line.start, next_start, p.assessment_window_days)
     documented = _documented_progression(line, record)
+    # The nadirs and the laboratory signals at each assessment serve both the progression
+    # search and the readings: computed once.
+    all_nadirs = nadirs_series(baseline, visits, p.nadir)
+    involved = baseline.involved
+    all_signals = [
+        lab_signals(visit, all_nadirs[index], involved, p) for index, visit in enumerate(visits)
+    ]
     progression: Progression | None = None
     notes: list[str] = []
     if baseline.evaluable or visits:
-        progression, notes = find_progression(
-            baseline, visits, data, line.start, next_start, documented, p
+        progression, notes = progression_from(
+            baseline, visits, data, line.start, next_start, documented, p, all_nadirs, all_signals
         )
     elif documented is not None and p.progression_evidence == "imwg_or_documented":
         progression, notes = find_progression(
             baseline, (), data, line.start, next_start, documented, p
         )
     readings: list[tuple[Assessment, Reading]] = []
-    all_nadirs = nadirs_series(baseline, visits, p.nadir)
-    for index, visit in enumerate(visits):
-        reading = read_response(baseline, visit, data, line.start, p)
-        signals = lab_signals(visit, all_nadirs[index], baseline.involved, p)
+    for visit, signals in zip(visits, all_signals, strict=True):
         if signals:
+            # A progression signal overrides the response reading (read_response is pure).
             reading = Reading(Category.PD, "; ".join(s.text for s in signals), signals[0].rule)
+        else:
+            reading = read_response(baseline, visit, data, line.start, p)
         readings.append((visit, reading))
     confirmed = _confirm(readings, progression)
-    usable = [v for v in confirmed if not v.after_progression]
-    levels = [v.confirmed_level for v in usable if v.confirmed_level is not None]
-    evaluable = [v for v in usable if v.reading.category is not Category.NE]
-    if levels:
-        best = max(levels, key=lambda c: c.rank)
+    # One pass over the visits before any progression: the best confirmed level, whether any
+    # is evaluable, the best unconfirmed reading and the first dates of response, of a
+    # confirmed PR or better and of a confirmed CR (max() keeps the first of equal ranks,
+    # and equal ranks are the same category).
+    best_level: Category | None = None
+    evaluable = False
+    unconfirmed = Category.NE
+    unconfirmed_rank: int | None = None
+    response_start: date | None = None
+    responded: date | None = None
+    cr_date: date | None = None
+    for v in confirmed:
+        if v.after_progression:
+            continue
+        category = v.reading.category
+        rank = RANK[category]
+        if unconfirmed_rank is None or rank > unconfirmed_rank:
+            unconfirmed, unconfirmed_rank = category, rank
+        if category is not Category.NE:
+            evaluable = True
+        if responded is None and rank >= _MR:
+            responded = v.visit.date
+        level = v.confirmed_level
+        if level is not None:
+            if best_level is None or RANK[level] > RANK[best_level]:
+                best_level = level
+            if response_start is None and RANK[level] >= _PR:
+                response_start = v.visit.date
+            if cr_date is None and (level is Category.CR or level is Category.SCR):
+                cr_date = v.visit.date
+    if best_level is not None:
+        best = best_level
     elif progression is not None and evaluable:
         best = Category.PD
     elif evaluable:
         best = Category.SD
     else:
         best = Category.NE
-    best_date = next(
-        (
-            v.visit.date
-            for v in usable
-            if v.confirmed_level is best and best.rank >= Category.MR.rank
-        ),
-        None,
-    )
-    unconfirmed = max(
-        (v.reading.category for v in usable), key=lambda c: c.rank, default=Category.NE
-    )
-    response_start = next(
-        (
-            v.visit.date
-            for v in usable
-            if v.confirmed_level is not None and v.confirmed_level.rank >= Category.PR.rank
-        ),
-        None,
-    )
-    responded = next(
-        (v.visit.date for v in usable if v.reading.category.rank >= Category.MR.rank), None
+    best_date = (
+        next(
+            (
+                v.visit.date
+                for v in confirmed
+                if not v.after_progression and v.confirmed_level is best
+            ),
+            None,
+        )
+        if RANK[best] >= _MR
+        else None
     )
     clinical = clinical_relapses(data, line.start, responded, next_start, p) if responded else []
-    cr_date = next(
-        (v.visit.date for v in usable if v.confirmed_level in (Category.CR, Category.SCR)),
-        None,
-    )
     from_cr = relapse_from_cr(visits, cr_date, p) if cr_date else None
     return LineCourse(
         line=line,

@@ -12,14 +12,21 @@ decision support for clinicians, not a recommendation.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Final, NamedTuple
 
 from rrmm.core.assess import Evaluation
 from rrmm.core.criteria import Citation
 from rrmm.core.drugs import DrugClass
-from rrmm.core.eligibility import CriterionResult, Verdict, check_criteria, combine
+from rrmm.core.eligibility import (
+    CriteriaCheck,
+    CriterionResult,
+    EqualCriteria,
+    Verdict,
+    combine,
+)
 from rrmm.core.knowledge import (
     CautionRule,
     Evidence,
@@ -32,7 +39,7 @@ from rrmm.core.knowledge import (
 from rrmm.core.line_course import LineCourse
 from rrmm.core.model import PatientRecord, ProcedureKind
 from rrmm.core.patient_facts import PatientFacts, patient_facts
-from rrmm.core.refractory import ClassState, DrugState
+from rrmm.core.refractory import ClassState, DrugState, DrugVerdict
 from rrmm.core.response import Category
 
 __all__ = [
@@ -168,135 +175,476 @@ def _applies(rule: CautionRule | SupportiveRule, regimen: Regimen, classes: set[
     )
 
 
-def _cautions(
-    regimen: Regimen,
-    classes: set[DrugClass],
-    kb: KnowledgeBase,
-    facts: PatientFacts,
-    record: PatientRecord,
-) -> tuple[CautionHit, ...]:
-    hits = []
-    for rule in kb.cautions:
-        if not _applies(rule, regimen, classes):
-            continue
-        holds = _test(rule.when, facts, record)
-        if holds is True:
-            hits.append(
-                CautionHit(
-                    rule.id,
-                    rule.severity,
-                    rule.text,
-                    rule.sources,
-                    rule.verified,
-                    patient_specific=rule.when.kind != "always",
-                )
-            )
-        elif holds is None:
-            missing = {
-                "creatinine_clearance_below": facts.creatinine_clearance_source,
-                "lvef_below": "no ejection fraction recorded",
-                "igg_below_mg_dl": "no IgG recorded",
-                "finding_not": f"{', '.join(rule.when.names)} not tested",
-            }.get(rule.when.kind, "the record cannot tell")
-            hits.append(
-                CautionHit(
-                    rule.id,
-                    "check",
-                    f"Cannot check: {rule.text} ({missing})",
-                    rule.sources,
-                    rule.verified,
-                    certain=False,
-                )
-            )
-    return tuple(hits)
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """The caution and supportive-care rules that apply to a regimen (its drugs and kind).
 
+    Positions in the knowledge base's ``cautions`` and ``supportive``, in their order.
+    """
 
-def _supportive(
-    regimen: Regimen,
-    classes: set[DrugClass],
-    kb: KnowledgeBase,
-    facts: PatientFacts,
-    record: PatientRecord,
-) -> tuple[SupportiveHit, ...]:
-    hits = []
-    for rule in kb.supportive:
-        if not _applies(rule, regimen, classes):
-            continue
-        if rule.when is not None and _test(rule.when, facts, record) is not True:
-            continue
-        if rule.unless is not None and _test(rule.unless, facts, record) is not False:
-            continue
-        hits.append(SupportiveHit(rule.id, rule.category, rule.text, rule.sources, rule.verified))
-    return tuple(hits)
-
-
-def _indication(
-    regimen: Regimen, regulator: str, ev: Evaluation, record: PatientRecord, kb: KnowledgeBase
-) -> tuple[Indication | None, tuple[CriterionResult, ...], Verdict, list[str]]:
-    notes: list[str] = []
-    candidates = [i for i in regimen.indications if i.regulator == regulator]
-    if not candidates and regulator != "FDA":
-        candidates = [i for i in regimen.indications if i.regulator == "FDA"]
-        notes.append(
-            f"no {regulator}-specific entry: the FDA indication is shown (the knowledge base"
-            " records other regulators only where they differ)"
-        )
-    if not candidates:
-        return None, (), Verdict.UNKNOWN, [f"no {regulator} indication recorded"]
-    order = {Verdict.MET: 0, Verdict.UNKNOWN: 1, Verdict.NOT_MET: 2}
-    evaluated = []
-    for indication in candidates:
-        results = check_criteria(indication.criteria, ev, record, kb.catalog)
-        verdict = combine([r.verdict for r in results]) if indication.usable else Verdict.NOT_MET
-        evaluated.append((order[verdict], not indication.usable, indication, results, verdict))
-    evaluated.sort(key=lambda item: (item[0], item[1]))
-    _, _, indication, results, verdict = evaluated[0]
-    return indication, results, verdict, notes
-
-
-def _refractory_components(
-    components: Sequence[str], ev: Evaluation, kb: KnowledgeBase
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    verdicts = {v.drug: v for v in ev.drugs}
-    direct, by_class = [], []
-    refractory_classes = {c for c, s in ev.classes.items() if s is ClassState.REFRACTORY}
-    for name in components:
-        drug = kb.catalog.get(name)
-        if DrugClass.STEROID in drug.classes:
-            continue
-        verdict = verdicts.get(name)
-        if verdict is not None and verdict.state is DrugState.REFRACTORY:
-            lines = ", ".join(str(n) for n in verdict.refractory_lines)
-            direct.append(f"{name} (refractory: line {lines}; {verdict.evidence[0]})")
-            continue
-        shared = [c for c in drug.classes if c in refractory_classes and c not in _NOT_NOVEL]
-        if shared:
-            others = [
-                v.drug
-                for v in ev.drugs
-                if v.state is DrugState.REFRACTORY
-                and set(kb.catalog.get(v.drug).classes) & set(shared)
-            ]
-            shared_names = ", ".join(str(c) for c in shared)
-            by_class.append(
-                f"{name} shares a class ({shared_names}) with {', '.join(others)}, to which the"
-                " disease is refractory"
-            )
-    return tuple(direct), tuple(by_class)
+    cautions: tuple[int, ...]
+    supportive: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class _RegimenFacts:
+    """What the options engine reads from a regimen of the knowledge base."""
+
+    classes: set[DrugClass]
+    rules: _Rules
+    caveats: tuple[str, ...]
+    bcma: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _ComponentFacts:
+    """What ranking reads from a list of drugs: its novel classes and active drugs."""
+
+    novel: tuple[DrugClass, ...]
+    active: int
+    bcma: bool
+    non_bcma_tce: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _EvidenceFacts:
+    """The best phase 3 PFS hazard ratio and the best response rate of a regimen's trials."""
+
+    hazard_ratio: float | None
+    response: tuple[float, str] | None
+    hazard_ratio_text: str = ""
+    response_text: str = ""
+
+
+class _KbFacts:
+    """Patient-independent facts of one knowledge base, each worked out once, when first read.
+
+    Keyed by the identity of regimens and evidence tuples of the (immutable) knowledge base,
+    which it keeps alive; ranking weights (a dict) are read at each use, not kept here.
+    """
+
+    __slots__ = (
+        "_components",
+        "_cores",
+        "_evidence",
+        "_indications",
+        "_positions",
+        "_regimens",
+        "_rules",
+        "criteria",
+        "kb",
+    )
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.criteria = EqualCriteria()
+        self._regimens: dict[int, tuple[Regimen, _RegimenFacts]] = {}
+        self._rules: dict[tuple[tuple[str, ...], str, frozenset[DrugClass]], _Rules] = {}
+        self._components: dict[tuple[str, ...], _ComponentFacts] = {}
+        self._evidence: dict[int, tuple[Sequence[Evidence], _EvidenceFacts]] = {}
+        self._indications: dict[
+            tuple[int, str], tuple[Regimen, tuple[Indication, ...], tuple[str, ...]]
+        ] = {}
+        self._cores: dict[int, set[str]] = {}
+        self._positions: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+    def regimen(self, regimen: Regimen) -> _RegimenFacts:
+        """Classes, applicable rules and caveats of a knowledge-base regimen."""
+        found = self._regimens.get(id(regimen))
+        if found is not None and found[0] is regimen:
+            return found[1]
+        classes = _classes(regimen.components, self.kb)
+        facts = _RegimenFacts(
+            classes,
+            self.rules(regimen, classes),
+            tuple(c for e in regimen.evidence for c in e.caveats),
+            bool(classes & set(_BCMA)),
+        )
+        self._regimens[id(regimen)] = (regimen, facts)
+        return facts
+
+    def rules(self, regimen: Regimen, classes: set[DrugClass]) -> _Rules:
+        """The caution and supportive rules that apply to ``regimen`` with these classes."""
+        key = (regimen.components, regimen.kind, frozenset(classes))
+        found = self._rules.get(key)
+        if found is None:
+            cautions = tuple(
+                i for i, r in enumerate(self.kb.cautions) if _applies(r, regimen, classes)
+            )
+            supportive = tuple(
+                i for i, r in enumerate(self.kb.supportive) if _applies(r, regimen, classes)
+            )
+            # Equal lists of positions are one object, so a patient's hits for them are
+            # worked out once (see _Context.cautions and _Context.supportive).
+            found = _Rules(
+                self._positions.setdefault(cautions, cautions),
+                self._positions.setdefault(supportive, supportive),
+            )
+            self._rules[key] = found
+        return found
+
+    def components(self, components: tuple[str, ...]) -> _ComponentFacts:
+        """Novel classes and the count of non-steroid drugs of a list of drugs."""
+        found = self._components.get(components)
+        if found is None:
+            catalog = self.kb.catalog
+            classes = {c for name in components for c in catalog.get(name).classes} - set(
+                _NOT_NOVEL
+            )
+            active = [n for n in components if DrugClass.STEROID not in catalog.get(n).classes]
+            found = _ComponentFacts(
+                tuple(classes),
+                len(active),
+                bool(set(classes) & set(_BCMA)),
+                bool(set(classes) & set(_NON_BCMA_TCE)),
+            )
+            self._components[components] = found
+        return found
+
+    def evidence(self, evidence: Sequence[Evidence]) -> _EvidenceFacts:
+        """The strongest hazard ratio and response rate of the trials."""
+        found = self._evidence.get(id(evidence))
+        if found is not None and found[0] is evidence:
+            return found[1]
+        ratios = [
+            e.pfs_hazard_ratio for e in evidence if e.pfs_hazard_ratio and e.phase.startswith("3")
+        ]
+        rates = [(e.orr_percent, e.trial) for e in evidence if e.orr_percent is not None]
+        best = min(ratios) if ratios else None
+        response = max(rates) if rates else None
+        facts = _EvidenceFacts(
+            best,
+            response,
+            f"phase 3 PFS hazard ratio {best:g}" if best is not None else "",
+            f"response rate {response[0]:g}% ({response[1]})" if response is not None else "",
+        )
+        self._evidence[id(evidence)] = (evidence, facts)
+        return facts
+
+    def indications(
+        self, regimen: Regimen, regulator: str
+    ) -> tuple[tuple[Indication, ...], tuple[str, ...]]:
+        """The regimen's indications under ``regulator`` (or the FDA's), with a note."""
+        found = self._indications.get((id(regimen), regulator))
+        if found is not None and found[0] is regimen:
+            return found[1], found[2]
+        notes: tuple[str, ...] = ()
+        candidates = [i for i in regimen.indications if i.regulator == regulator]
+        if not candidates and regulator != "FDA":
+            candidates = [i for i in regimen.indications if i.regulator == "FDA"]
+            notes = (
+                f"no {regulator}-specific entry: the FDA indication is shown (the knowledge base"
+                " records other regulators only where they differ)",
+            )
+        self._indications[(id(regimen), regulator)] = (regimen, tuple(candidates), notes)
+        return tuple(candidates), notes
+
+    def matching(self, active: Sequence[str]) -> Regimen | None:
+        """The first non-transplant regimen whose non-steroid drugs are exactly ``active``."""
+        wanted = set(active)
+        catalog = self.kb.catalog
+        for index, regimen in enumerate(self.kb.regimens):
+            core = self._cores.get(index)
+            if core is None:
+                core = {
+                    n for n in regimen.components if DrugClass.STEROID not in catalog.get(n).classes
+                }
+                self._cores[index] = core
+            if core == wanted and regimen.kind != "transplant":
+                return regimen
+        return None
+
+
+_KB_FACTS: list[_KbFacts] = []
+
+
+def _kb_facts(kb: KnowledgeBase) -> _KbFacts:
+    """The facts of ``kb`` (the few most recent knowledge bases are kept)."""
+    for facts in reversed(_KB_FACTS):
+        if facts.kb is kb:
+            return facts
+    facts = _KbFacts(kb)
+    _KB_FACTS.append(facts)
+    del _KB_FACTS[:-4]
+    return facts
+
+
+@dataclass(frozen=True, slots=True)
+class _CautionSummary:
+    """Counts of certain contraindications and patient-specific cautions, and the unverified."""
+
+    serious: int
+    specific: int
+    unverified: tuple[str, ...]
+
+
+def _summarise(cautions: Sequence[CautionHit]) -> _CautionSummary:
+    serious = [c for c in cautions if c.certain and c.severity == "contraindication"]
+    patient_specific = [
+        c
+        for c in cautions
+        if c.certain
+        and c.severity in ("warning", "caution", "dose_adjustment")
+        and not c.rule.endswith(("-thrombosis", "-embryo-fetal", "-crs-icans", "-ocular"))
+    ]
+    unverified = tuple(f"caution {c.rule}" for c in cautions if not c.verified)
+    return _CautionSummary(len(serious), len(patient_specific), unverified)
+
+
 class _Context:
-    ev: Evaluation
-    record: PatientRecord
-    kb: KnowledgeBase
-    facts: PatientFacts
-    regulator: str
+    """One patient's options: the inputs, and what several options read, worked out once."""
+
+    __slots__ = (
+        "_caution_lists",
+        "_caution_summaries",
+        "_components",
+        "_indications",
+        "_new_classes",
+        "_refractory_classes",
+        "_supportive_lists",
+        "_verdicts",
+        "caution_hits",
+        "check",
+        "ev",
+        "facts",
+        "kb",
+        "kbf",
+        "record",
+        "regulator",
+        "supportive_hits",
+    )
+
+    def __init__(
+        self,
+        ev: Evaluation,
+        record: PatientRecord,
+        kb: KnowledgeBase,
+        facts: PatientFacts,
+        regulator: str,
+    ) -> None:
+        self.ev = ev
+        self.record = record
+        self.kb = kb
+        self.facts = facts
+        self.regulator = regulator
+        self.kbf = _kb_facts(kb)
+        self.check = CriteriaCheck(ev, record, kb.catalog, self.kbf.criteria)
+        # Each rule's hit for this patient, the same for every regimen it applies to (False:
+        # not worked out yet), by position in the knowledge base.
+        self.caution_hits: list[CautionHit | bool | None] = [False] * len(kb.cautions)
+        self.supportive_hits: list[SupportiveHit | bool | None] = [False] * len(kb.supportive)
+        self._indications: dict[
+            int,
+            tuple[
+                Regimen, tuple[Indication | None, tuple[CriterionResult, ...], Verdict, list[str]]
+            ],
+        ] = {}
+        self._verdicts: dict[str, DrugVerdict] | None = None
+        self._refractory_classes: set[DrugClass] | None = None
+        self._caution_lists: dict[int, tuple[CautionHit, ...]] = {}
+        self._supportive_lists: dict[int, tuple[SupportiveHit, ...]] = {}
+        self._caution_summaries: dict[int, tuple[tuple[CautionHit, ...], _CautionSummary]] = {}
+        self._components: dict[str, tuple[str | None, str | None]] = {}
+        self._new_classes: dict[int, tuple[_ComponentFacts, list[DrugClass]]] = {}
 
     @property
     def fit(self) -> bool:
         ecog = self.facts.ecog
         return ecog is not None and ecog <= self.kb.policy.fit_ecog_at_most
+
+    @property
+    def verdicts(self) -> dict[str, DrugVerdict]:
+        if self._verdicts is None:
+            self._verdicts = {v.drug: v for v in self.ev.drugs}
+        return self._verdicts
+
+    @property
+    def refractory_classes(self) -> set[DrugClass]:
+        if self._refractory_classes is None:
+            self._refractory_classes = {
+                c for c, s in self.ev.classes.items() if s is ClassState.REFRACTORY
+            }
+        return self._refractory_classes
+
+    def cautions(self, rules: _Rules) -> tuple[CautionHit, ...]:
+        """The patient's caution hits for these rules (one tuple per distinct list)."""
+        found = self._caution_lists.get(id(rules.cautions))
+        if found is None:
+            found = _cautions(rules, self)
+            self._caution_lists[id(rules.cautions)] = found
+        return found
+
+    def supportive(self, rules: _Rules) -> tuple[SupportiveHit, ...]:
+        """The patient's supportive-care items for these rules (one per distinct list)."""
+        found = self._supportive_lists.get(id(rules.supportive))
+        if found is None:
+            found = _supportive(rules, self)
+            self._supportive_lists[id(rules.supportive)] = found
+        return found
+
+    def caution_summary(self, cautions: tuple[CautionHit, ...]) -> _CautionSummary:
+        """What ranking and the unverified list read from a tuple of caution hits."""
+        found = self._caution_summaries.get(id(cautions))
+        if found is not None and found[0] is cautions:
+            return found[1]
+        summary = _summarise(cautions)
+        self._caution_summaries[id(cautions)] = (cautions, summary)
+        return summary
+
+    def component(self, name: str) -> tuple[str | None, str | None]:
+        """A regimen component's note: refractory to it, or in a refractory class (or none)."""
+        found = self._components.get(name)
+        if found is None:
+            found = _component_note(name, self)
+            self._components[name] = found
+        return found
+
+    def new_classes(self, drugs: _ComponentFacts) -> list[DrugClass]:
+        """The drugs' novel classes the patient is naive to."""
+        found = self._new_classes.get(id(drugs))
+        if found is not None and found[0] is drugs:
+            return found[1]
+        states = self.ev.classes
+        new = [c for c in drugs.novel if states.get(c) is ClassState.NAIVE]
+        self._new_classes[id(drugs)] = (drugs, new)
+        return new
+
+    def indication(
+        self, regimen: Regimen
+    ) -> tuple[Indication | None, tuple[CriterionResult, ...], Verdict, list[str]]:
+        """:func:`_indication` of a knowledge-base regimen for this patient."""
+        found = self._indications.get(id(regimen))
+        if found is not None and found[0] is regimen:
+            return found[1]
+        result = _indication(regimen, self)
+        self._indications[id(regimen)] = (regimen, result)
+        return result
+
+
+def _caution_hit(
+    rule: CautionRule, facts: PatientFacts, record: PatientRecord
+) -> CautionHit | None:
+    holds = _test(rule.when, facts, record)
+    if holds is True:
+        return CautionHit(
+            rule.id,
+            rule.severity,
+            rule.text,
+            rule.sources,
+            rule.verified,
+            patient_specific=rule.when.kind != "always",
+        )
+    if holds is None:
+        missing = {
+            "creatinine_clearance_below": facts.creatinine_clearance_source,
+            "lvef_below": "no ejection fraction recorded",
+            "igg_below_mg_dl": "no IgG recorded",
+            "finding_not": f"{', '.join(rule.when.names)} not tested",
+        }.get(rule.when.kind, "the record cannot tell")
+        return CautionHit(
+            rule.id,
+            "check",
+            f"Cannot check: {rule.text} ({missing})",
+            rule.sources,
+            rule.verified,
+            certain=False,
+        )
+    return None
+
+
+def _supportive_hit(
+    rule: SupportiveRule, facts: PatientFacts, record: PatientRecord
+) -> SupportiveHit | None:
+    if rule.when is not None and _test(rule.when, facts, record) is not True:
+        return None
+    if rule.unless is not None and _test(rule.unless, facts, record) is not False:
+        return None
+    return SupportiveHit(rule.id, rule.category, rule.text, rule.sources, rule.verified)
+
+
+def _cautions(rules: _Rules, ctx: _Context) -> tuple[CautionHit, ...]:
+    known = ctx.caution_hits
+    hits = []
+    for index in rules.cautions:
+        hit = known[index]
+        if hit is False:
+            hit = known[index] = _caution_hit(ctx.kb.cautions[index], ctx.facts, ctx.record)
+        if isinstance(hit, CautionHit):
+            hits.append(hit)
+    return tuple(hits)
+
+
+def _supportive(rules: _Rules, ctx: _Context) -> tuple[SupportiveHit, ...]:
+    known = ctx.supportive_hits
+    hits = []
+    for index in rules.supportive:
+        hit = known[index]
+        if hit is False:
+            hit = known[index] = _supportive_hit(ctx.kb.supportive[index], ctx.facts, ctx.record)
+        if isinstance(hit, SupportiveHit):
+            hits.append(hit)
+    return tuple(hits)
+
+
+_VERDICT_ORDER: Final = {Verdict.MET: 0, Verdict.UNKNOWN: 1, Verdict.NOT_MET: 2}
+
+
+def _indication(
+    regimen: Regimen, ctx: _Context
+) -> tuple[Indication | None, tuple[CriterionResult, ...], Verdict, list[str]]:
+    regulator = ctx.regulator
+    candidates, notes = ctx.kbf.indications(regimen, regulator)
+    if not candidates:
+        return None, (), Verdict.UNKNOWN, [f"no {regulator} indication recorded"]
+    order = _VERDICT_ORDER
+    evaluated = []
+    for indication in candidates:
+        results = ctx.check.check(indication.criteria)
+        verdict = combine([r.verdict for r in results]) if indication.usable else Verdict.NOT_MET
+        evaluated.append((order[verdict], not indication.usable, indication, results, verdict))
+    if len(evaluated) > 1:
+        evaluated.sort(key=lambda item: (item[0], item[1]))
+    _, _, indication, results, verdict = evaluated[0]
+    return indication, results, verdict, list(notes)
+
+
+def _refractory_components(
+    components: Sequence[str], ctx: _Context
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    direct, by_class = [], []
+    for name in components:
+        refractory, shared = ctx.component(name)
+        if refractory is not None:
+            direct.append(refractory)
+        elif shared is not None:
+            by_class.append(shared)
+    return tuple(direct), tuple(by_class)
+
+
+def _component_note(name: str, ctx: _Context) -> tuple[str | None, str | None]:
+    """(refractory note, shared-class note) of one component; it depends on the patient only."""
+    ev, kb = ctx.ev, ctx.kb
+    drug = kb.catalog.get(name)
+    if DrugClass.STEROID in drug.classes:
+        return None, None
+    verdict = ctx.verdicts.get(name)
+    if verdict is not None and verdict.state is DrugState.REFRACTORY:
+        lines = ", ".join(str(n) for n in verdict.refractory_lines)
+        return f"{name} (refractory: line {lines}; {verdict.evidence[0]})", None
+    refractory_classes = ctx.refractory_classes
+    shared = [c for c in drug.classes if c in refractory_classes and c not in _NOT_NOVEL]
+    if not shared:
+        return None, None
+    others = [
+        v.drug
+        for v in ev.drugs
+        if v.state is DrugState.REFRACTORY and set(kb.catalog.get(v.drug).classes) & set(shared)
+    ]
+    shared_names = ", ".join(str(c) for c in shared)
+    return None, (
+        f"{name} shares a class ({shared_names}) with {', '.join(others)}, to which the"
+        " disease is refractory"
+    )
 
 
 def _score(
@@ -307,7 +655,7 @@ def _score(
     components: Sequence[str],
     refractory: Sequence[str],
     class_notes: Sequence[str],
-    cautions: Sequence[CautionHit],
+    cautions: tuple[CautionHit, ...],
     evidence: Sequence[Evidence],
     rationale: bool = False,
 ) -> tuple[float, tuple[str, ...]]:
@@ -347,72 +695,80 @@ def _score(
                 f"{len(class_notes)} component(s) in a refractory class",
             )
         )
-    classes = {c for name in components for c in ctx.kb.catalog.get(name).classes} - set(_NOT_NOVEL)
-    new = [c for c in classes if ctx.ev.classes.get(c) is ClassState.NAIVE]
+    drugs = ctx.kbf.components(tuple(components))
+    new = ctx.new_classes(drugs)
     if new:
         points.append((w["new_class"] * len(new), f"new class(es): {', '.join(sorted(new))}"))
-    active = [n for n in components if DrugClass.STEROID not in ctx.kb.catalog.get(n).classes]
-    if ctx.fit and len(active) >= 2 and kind in (OptionKind.LABELLED, OptionKind.RETREATMENT):
+    if ctx.fit and drugs.active >= 2 and kind in (OptionKind.LABELLED, OptionKind.RETREATMENT):
         points.append((w["triplet_for_fit"], f"triplet for a fit patient (ECOG {ctx.facts.ecog})"))
     if "bcma_exposed" in ctx.ev.labels:
-        if set(classes) & set(_BCMA):
+        if drugs.bcma:
             points.append((w["bcma_retargeting"], "BCMA re-targeting after BCMA-directed therapy"))
-        elif set(classes) & set(_NON_BCMA_TCE):
+        elif drugs.non_bcma_tce:
             points.append((w["non_bcma_after_bcma"], "non-BCMA target after BCMA-directed therapy"))
-    serious = [c for c in cautions if c.certain and c.severity == "contraindication"]
-    if serious:
-        points.append((w["contraindication"] * len(serious), "contraindication from the record"))
-    patient_specific = [
-        c
-        for c in cautions
-        if c.certain
-        and c.severity in ("warning", "caution", "dose_adjustment")
-        and not c.rule.endswith(("-thrombosis", "-embryo-fetal", "-crs-icans", "-ocular"))
-    ]
-    if patient_specific:
+    summary = ctx.caution_summary(cautions)
+    if summary.serious:
+        points.append((w["contraindication"] * summary.serious, "contraindication from the record"))
+    if summary.specific:
         points.append(
             (
-                w["warning_or_caution"] * len(patient_specific),
-                f"{len(patient_specific)} caution(s) from the record",
+                w["warning_or_caution"] * summary.specific,
+                f"{summary.specific} caution(s) from the record",
             )
         )
-    points.extend(_evidence_points(evidence, w))
+    points.extend(_evidence_points(ctx.kbf.evidence(evidence), w))
     total = sum(p for p, _ in points)
-    return total, tuple(f"{text} ({p:+.0f})" for p, text in points)
+    return total, tuple([_reason(p, text) for p, text in points])
 
 
-def _evidence_points(evidence: Sequence[Evidence], w: dict[str, float]) -> list[tuple[float, str]]:
+#: Ranking reasons already written, by (points, text): the same few hundred recur for every
+#: patient. Only non-zero finite points are kept (0.0 and -0.0 compare equal but print "+0"
+#: and "-0").
+_REASONS: dict[tuple[float, str], str] = {}
+
+
+def _reason(points: float, text: str) -> str:
+    """``f"{text} ({points:+.0f})"``, shared when written before."""
+    if not points or points != points:
+        return f"{text} ({points:+.0f})"
+    key = (points, text)
+    found = _REASONS.get(key)
+    if found is None:
+        if len(_REASONS) >= 10_000:
+            _REASONS.clear()
+        found = f"{text} ({points:+.0f})"
+        _REASONS[key] = found
+    return found
+
+
+def _evidence_points(evidence: _EvidenceFacts, w: dict[str, float]) -> list[tuple[float, str]]:
     """The stronger of: a phase 3 PFS hazard ratio, or the best response rate reported."""
     candidates: list[tuple[float, str]] = []
-    ratios = [
-        e.pfs_hazard_ratio for e in evidence if e.pfs_hazard_ratio and e.phase.startswith("3")
-    ]
-    if ratios:
-        best = min(ratios)
-        candidates.append(((1 - best) * w["evidence_hr"], f"phase 3 PFS hazard ratio {best:g}"))
-    rates = [(e.orr_percent, e.trial) for e in evidence if e.orr_percent is not None]
-    if rates:
-        rate, trial = max(rates)
-        candidates.append((rate / 100 * w["evidence_orr"], f"response rate {rate:g}% ({trial})"))
+    if evidence.hazard_ratio is not None:
+        best = evidence.hazard_ratio
+        candidates.append(((1 - best) * w["evidence_hr"], evidence.hazard_ratio_text))
+    if evidence.response is not None:
+        rate, _ = evidence.response
+        candidates.append((rate / 100 * w["evidence_orr"], evidence.response_text))
     return [max(candidates)] if candidates else []
 
 
 def _unverified(
-    indication: Indication | None, cautions: Sequence[CautionHit], evidence: Sequence[Evidence]
+    indication: Indication | None,
+    cautions: _CautionSummary,
+    evidence: Sequence[Evidence],
 ) -> tuple[str, ...]:
     found = []
     if indication is not None and not indication.verified:
         found.append(f"indication ({indication.regulator}): {indication.note or 'not verified'}")
-    found += [f"caution {c.rule}" for c in cautions if not c.verified]
+    found += cautions.unverified
     found += [f"evidence {e.trial}" for e in evidence if not e.verified]
     return tuple(found)
 
 
-def _regimen_option(regimen: Regimen, ctx: _Context) -> Option:
-    classes = _classes(regimen.components, ctx.kb)
-    indication, results, verdict, notes = _indication(
-        regimen, ctx.regulator, ctx.ev, ctx.record, ctx.kb
-    )
+def _regimen_option(regimen: Regimen, ctx: _Context) -> _Draft:
+    facts = ctx.kbf.regimen(regimen)
+    indication, results, verdict, notes = ctx.indication(regimen)
     status = indication.status if indication else "unknown"
     usable = indication is not None and indication.usable
     kind = OptionKind.LABELLED if usable else OptionKind.OFF_LABEL
@@ -423,11 +779,11 @@ def _regimen_option(regimen: Regimen, ctx: _Context) -> Option:
         label_eligible = False
     else:
         label_eligible = {Verdict.MET: True, Verdict.NOT_MET: False}.get(verdict)
-    refractory, class_notes = _refractory_components(regimen.components, ctx.ev, ctx.kb)
-    cautions = _cautions(regimen, classes, ctx.kb, ctx.facts, ctx.record)
+    refractory, class_notes = _refractory_components(regimen.components, ctx)
+    cautions = ctx.cautions(facts.rules)
     rationale = bool(results) and combine([r.verdict for r in results]) is Verdict.MET
-    caveats = [c for e in regimen.evidence for c in e.caveats]
-    if "bcma_exposed" in ctx.ev.labels and classes & set(_BCMA):
+    caveats = list(facts.caveats)
+    if "bcma_exposed" in ctx.ev.labels and facts.bcma:
         caveats.append(
             "Prior BCMA-directed therapy: re-targeting BCMA has limited evidence (e.g. elranatamab"
             " MagnetisMM-3 cohort B, ORR 33%)"
@@ -444,7 +800,7 @@ def _regimen_option(regimen: Regimen, ctx: _Context) -> Option:
         regimen.evidence,
         rationale,
     )
-    return Option(
+    return _Draft(
         regimen=regimen.id,
         name=regimen.name,
         kind=kind,
@@ -458,10 +814,10 @@ def _regimen_option(regimen: Regimen, ctx: _Context) -> Option:
         cautions=cautions,
         evidence=regimen.evidence,
         caveats=tuple(notes + caveats),
-        supportive_care=_supportive(regimen, classes, ctx.kb, ctx.facts, ctx.record),
+        supportive_care=ctx.supportive(facts.rules),
         score=score,
         rank_reasons=reasons,
-        unverified=_unverified(indication, cautions, regimen.evidence),
+        unverified=_unverified(indication, ctx.caution_summary(cautions), regimen.evidence),
         components=regimen.components,
     )
 
@@ -475,7 +831,7 @@ def _relapse_after(course: LineCourse, next_start: date | None) -> tuple[date | 
     return None, "no relapse recorded after it"
 
 
-def _retreatment_options(ctx: _Context) -> list[Option]:
+def _retreatment_options(ctx: _Context) -> list[_Draft]:
     policy = ctx.kb.policy
     minimum = Category(policy.retreatment_min_response)
     options = []
@@ -533,12 +889,13 @@ def _retreatment_options(ctx: _Context) -> list[Option]:
         verdict = combine([r.verdict for r in results])
         if verdict is Verdict.NOT_MET:
             continue
-        match = _matching_regimen(active, ctx.kb)
+        match = ctx.kbf.matching(active)
         regimen_id = f"{match.id}-retreatment" if match else f"line-{line.number}-retreatment"
         name = f"retreatment with line {line.number} ({line.regimen})"
         fake = Regimen(regimen_id, name, drugs, "combination", ())
         classes = _classes(drugs, ctx.kb)
-        cautions = _cautions(match or fake, classes, ctx.kb, ctx.facts, ctx.record)
+        rules = ctx.kbf.rules(match or fake, classes)
+        cautions = ctx.cautions(rules)
         evidence = match.evidence if match else ()
         score, reasons = _score(
             ctx, OptionKind.RETREATMENT, verdict, "retreatment", drugs, (), (), cautions, evidence
@@ -546,14 +903,12 @@ def _retreatment_options(ctx: _Context) -> list[Option]:
         indication: Indication | None = None
         label_eligible: bool | None = None
         if match is not None:
-            indication, _, label_verdict, _ = _indication(
-                match, ctx.regulator, ctx.ev, ctx.record, ctx.kb
-            )
+            indication, _, label_verdict, _ = ctx.indication(match)
             usable = indication is not None and indication.usable
             label_eligible = {Verdict.MET: True, Verdict.NOT_MET: False}.get(label_verdict)
             label_eligible = label_eligible if usable else False
         options.append(
-            Option(
+            _Draft(
                 regimen=regimen_id,
                 name=name,
                 kind=OptionKind.RETREATMENT,
@@ -570,7 +925,7 @@ def _retreatment_options(ctx: _Context) -> list[Option]:
                     "The retreatment threshold is a heuristic: ESH calls relapse within 6-12 months"
                     " of stopping early (switch class)",
                 ),
-                supportive_care=_supportive(match or fake, classes, ctx.kb, ctx.facts, ctx.record),
+                supportive_care=ctx.supportive(rules),
                 score=score,
                 rank_reasons=reasons,
                 unverified=() if policy.retreatment_verified else ("retreatment threshold",),
@@ -580,16 +935,7 @@ def _retreatment_options(ctx: _Context) -> list[Option]:
     return options
 
 
-def _matching_regimen(active: Sequence[str], kb: KnowledgeBase) -> Regimen | None:
-    wanted = set(active)
-    for regimen in kb.regimens:
-        core = {n for n in regimen.components if DrugClass.STEROID not in kb.catalog.get(n).classes}
-        if core == wanted and regimen.kind != "transplant":
-            return regimen
-    return None
-
-
-def _transplant_option(ctx: _Context) -> Option | None:
+def _transplant_option(ctx: _Context) -> _Draft | None:
     try:
         regimen = ctx.kb.regimen("ASCT")
     except KeyError:
@@ -656,8 +1002,8 @@ def _transplant_option(ctx: _Context) -> Option | None:
         )
     )
     verdict = combine([r.verdict for r in results])
-    classes = _classes(regimen.components, ctx.kb)
-    cautions = _cautions(regimen, classes, ctx.kb, ctx.facts, ctx.record)
+    facts = ctx.kbf.regimen(regimen)
+    cautions = ctx.cautions(facts.rules)
     score, reasons = _score(
         ctx,
         OptionKind.TRANSPLANT,
@@ -670,7 +1016,7 @@ def _transplant_option(ctx: _Context) -> Option | None:
         regimen.evidence,
     )
     label = {Verdict.MET: True, Verdict.NOT_MET: False}.get(verdict)
-    return Option(
+    return _Draft(
         regimen=regimen.id,
         name=regimen.name,
         kind=OptionKind.TRANSPLANT,
@@ -683,15 +1029,15 @@ def _transplant_option(ctx: _Context) -> Option | None:
         class_notes=(),
         cautions=cautions,
         evidence=regimen.evidence,
-        caveats=tuple(c for e in regimen.evidence for c in e.caveats),
-        supportive_care=_supportive(regimen, classes, ctx.kb, ctx.facts, ctx.record),
+        caveats=facts.caveats,
+        supportive_care=ctx.supportive(facts.rules),
         score=score,
         rank_reasons=reasons,
         components=regimen.components,
     )
 
 
-def _trial_option(ctx: _Context, eligible_labelled: int) -> Option | None:
+def _trial_option(ctx: _Context, eligible_labelled: int) -> _Draft | None:
     reasons = []
     if "triple_class_exposed" in ctx.ev.labels:
         reasons.append("triple-class exposed")
@@ -700,7 +1046,7 @@ def _trial_option(ctx: _Context, eligible_labelled: int) -> Option | None:
     if not reasons:
         return None
     w = ctx.kb.policy.weights
-    return Option(
+    return _Draft(
         regimen="clinical-trial",
         name="clinical trial",
         kind=OptionKind.TRIAL,
@@ -723,13 +1069,61 @@ def _trial_option(ctx: _Context, eligible_labelled: int) -> Option | None:
     )
 
 
+class _Draft(NamedTuple):
+    """An option before ranking: the fields of :class:`Option` but its rank."""
+
+    regimen: str
+    name: str
+    kind: OptionKind
+    status: str
+    regulator: str
+    label_eligible: bool | None
+    indication: Indication | None
+    criteria: tuple[CriterionResult, ...]
+    refractory_components: tuple[str, ...]
+    class_notes: tuple[str, ...]
+    cautions: tuple[CautionHit, ...]
+    evidence: tuple[Evidence, ...]
+    caveats: tuple[str, ...]
+    supportive_care: tuple[SupportiveHit, ...]
+    score: float
+    rank_reasons: tuple[str, ...]
+    unverified: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+
+
+def _ranked(option: _Draft, rank: int) -> Option:
+    """The option at its rank (each option is made once, when its rank is known)."""
+    return Option(
+        option.regimen,
+        option.name,
+        option.kind,
+        option.status,
+        option.regulator,
+        option.label_eligible,
+        option.indication,
+        option.criteria,
+        option.refractory_components,
+        option.class_notes,
+        option.cautions,
+        option.evidence,
+        option.caveats,
+        option.supportive_care,
+        option.score,
+        option.rank_reasons,
+        rank,
+        option.unverified,
+        option.components,
+    )
+
+
 def treatment_options(
     ev: Evaluation, record: PatientRecord, kb: KnowledgeBase, regulator: str, as_of: date
 ) -> OptionsResult:
     """Every option for the patient, ranked, with criteria, cautions and supportive care."""
     facts = patient_facts(record, as_of)
     ctx = _Context(ev, record, kb, facts, regulator)
-    options: list[Option] = [
+    options: list[_Draft] = [
         _regimen_option(regimen, ctx) for regimen in kb.regimens if regimen.kind != "transplant"
     ]
     options += _retreatment_options(ctx)
@@ -741,7 +1135,7 @@ def treatment_options(
     if trial is not None:
         options.append(trial)
     ordered = sorted(options, key=lambda o: (-o.score, o.regimen))
-    ranked = tuple(replace(option, rank=i + 1) for i, option in enumerate(ordered))
+    ranked = tuple(_ranked(option, i + 1) for i, option in enumerate(ordered))
     notes = [
         f"prior lines of therapy: {len(ev.lines)}; status {ev.status.status}",
         f"creatinine clearance: {facts.creatinine_clearance_source}",

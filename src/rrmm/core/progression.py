@@ -12,6 +12,7 @@ two. Marrow and imaging need no confirmation.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +34,7 @@ __all__ = [
     "lab_signals",
     "nadirs_before",
     "nadirs_series",
+    "progression_from",
     "relapse_from_cr",
 ]
 
@@ -162,14 +164,39 @@ def _running(
     return found
 
 
-def _pair(point: Point | None) -> tuple[date, float] | None:
-    return (point.date, point.value) if point is not None else None
+def _running_points(
+    first: Point | None, later: Sequence[Point | None], mode: str
+) -> list[_Nadir | None]:
+    """:func:`_running` of the points' (date, value) pairs, read from the points directly."""
+    best = _Nadir(first.value, first.date) if first is not None else None
+    count = 1 if first is not None else 0
+    lowest = mode == "lowest"
+    previous: Point | None = None
+    found = [best]
+    for item in later:
+        if item is not None:
+            if best is None:
+                best = _Nadir(item.value, item.date)
+            elif lowest:
+                if item.value < best.value:
+                    best = _Nadir(item.value, item.date)
+            elif count >= 2 and previous is not None:
+                held = max(previous.value, item.value)
+                if held < best.value:
+                    best = _Nadir(held, previous.date)
+            previous = item
+            count += 1
+        found.append(best)
+    return found
 
 
 def nadirs_series(baseline: Baseline, assessments: Sequence[Assessment], mode: str) -> list[Nadirs]:
-    """``nadirs_before(baseline, assessments, k, mode)`` for every k, in linear time."""
-    serum = _running(_pair(baseline.serum), [_pair(a.serum) for a in assessments], mode)
-    urine = _running(_pair(baseline.urine), [_pair(a.urine) for a in assessments], mode)
+    """``nadirs_before(baseline, assessments, k, mode)`` for every k, in linear time.
+
+    Consecutive assessments with the same nadirs share one (immutable) :class:`Nadirs`.
+    """
+    serum = _running_points(baseline.serum, [a.serum for a in assessments], mode)
+    urine = _running_points(baseline.urine, [a.urine for a in assessments], mode)
     count = len(assessments)
     if Measure.FLC in baseline.measures:
         first = (baseline.date, max(baseline.dflc, 0.0)) if baseline.dflc is not None else None
@@ -181,13 +208,22 @@ def nadirs_series(baseline: Baseline, assessments: Sequence[Assessment], mode: s
     else:
         flc = [None] * (count + 1)
     if Measure.MARROW in baseline.measures:
-        marrow = _running(_pair(baseline.marrow), [_pair(a.marrow) for a in assessments], "lowest")
+        marrow = _running_points(baseline.marrow, [a.marrow for a in assessments], "lowest")
     else:
         marrow = [None] * (count + 1)
-    return [
-        Nadirs(serum=serum[k], urine=urine[k], dflc=flc[k], marrow=marrow[k])
-        for k in range(count + 1)
-    ]
+    found: list[Nadirs] = []
+    last: Nadirs | None = None
+    for s, u, f, m in zip(serum, urine, flc, marrow, strict=True):
+        if (
+            last is None
+            or last.serum is not s
+            or last.urine is not u
+            or last.dflc is not f
+            or last.marrow is not m
+        ):
+            last = Nadirs(serum=s, urine=u, dflc=f, marrow=m)
+        found.append(last)
+    return found
 
 
 def _rise(now: float, nadir: float, unit: str) -> str:
@@ -203,11 +239,15 @@ def lab_signals(
     serum, nadir = now.serum, nadirs.serum
     if serum is not None and nadir is not None and not serum.below_limit:
         rise = serum.value - nadir.value
-        relative_ok = nadir.value == 0 or at_least(rise / nadir.value, p.pd_relative)
-        high = at_least(nadir.value, p.serum_high_nadir_g_dl) and at_least(
-            rise, p.serum_pd_abs_high_nadir_g_dl
-        )
-        if (at_least(rise, p.serum_pd_abs_g_dl) and relative_ok) or high:
+        # +0.5 g/dL and +25% from the nadir, or +1 g/dL from a nadir of at least 5 g/dL
+        # (the same tests as before, the cheapest first).
+        if (
+            at_least(rise, p.serum_pd_abs_g_dl)
+            and (nadir.value == 0 or at_least(rise / nadir.value, p.pd_relative))
+        ) or (
+            at_least(nadir.value, p.serum_high_nadir_g_dl)
+            and at_least(rise, p.serum_pd_abs_high_nadir_g_dl)
+        ):
             signals.append(
                 Signal(
                     now.date,
@@ -308,13 +348,45 @@ def find_progression(
     p: Parameters,
 ) -> tuple[Progression | None, list[str]]:
     """The line's first progression event, and notes on signals that were not confirmed."""
+    return progression_from(
+        baseline,
+        assessments,
+        data,
+        line_start,
+        until,
+        documented_on,
+        p,
+        nadirs_series(baseline, assessments, p.nadir),
+    )
+
+
+def progression_from(
+    baseline: Baseline,
+    assessments: Sequence[Assessment],
+    data: DiseaseData,
+    line_start: date,
+    until: date | None,
+    documented_on: date | None,
+    p: Parameters,
+    all_nadirs: Sequence[Nadirs],
+    all_signals: Sequence[list[Signal]] | None = None,
+) -> tuple[Progression | None, list[str]]:
+    """:func:`find_progression` with the nadirs (and the signals) at each assessment given.
+
+    ``all_nadirs`` is ``nadirs_series(baseline, assessments, p.nadir)``; ``all_signals``, when
+    given, is ``lab_signals`` of each assessment against its nadirs (what the line's readings
+    compute too).
+    """
     notes: list[str] = []
     candidates: list[Progression] = []
     first_unconfirmed: Signal | None = None
-    all_nadirs = nadirs_series(baseline, assessments, p.nadir)
     for index, now in enumerate(assessments):
         nadirs = all_nadirs[index]
-        signals = lab_signals(now, nadirs, baseline.involved, p)
+        signals = (
+            lab_signals(now, nadirs, baseline.involved, p)
+            if all_signals is None
+            else all_signals[index]
+        )
         if not signals:
             continue
         immediate = [s for s in signals if not s.confirmation_needed]
@@ -363,10 +435,11 @@ def find_progression(
                 f"{signals[0].text} — not yet confirmed (no later assessment before new therapy)"
             )
             first_unconfirmed = first_unconfirmed or signals[0]
-    candidates.extend(
-        Progression(s.date, s.measure, s.rule, s.text, True, None)
-        for s in _imaging_signals(data, line_start, until)
-    )
+    if data.imaging_spd:
+        candidates.extend(
+            Progression(s.date, s.measure, s.rule, s.text, True, None)
+            for s in _imaging_signals(data, line_start, until)
+        )
     if candidates:
         return min(candidates, key=lambda event: event.date), notes
     if documented_on is not None and p.progression_evidence == "imwg_or_documented":
@@ -394,19 +467,26 @@ def find_progression(
     return None, notes
 
 
-def _window(points: tuple[Point, ...], start: date, until: date | None) -> list[Point]:
-    return [pt for pt in points if pt.date > start and (until is None or pt.date < until)]
+def _window(
+    points: tuple[Point, ...], dates: tuple[date, ...], start: date, until: date | None
+) -> tuple[Point, ...]:
+    """The points dated after ``start`` and before ``until`` (``dates``: theirs, in order)."""
+    stop = len(dates) if until is None else bisect_left(dates, until)
+    return points[bisect_right(dates, start) : stop]
 
 
-def _at_start(points: tuple[Point, ...], start: date, lookback_days: int = 60) -> Point | None:
-    """The last value on or before the start of therapy, within the look-back window."""
-    found = None
-    for point in points:
-        if point.date > start:
-            break
-        if (start - point.date).days <= lookback_days:
-            found = point
-    return found
+def _at_start(
+    points: tuple[Point, ...], dates: tuple[date, ...], start: date, lookback_days: int = 60
+) -> Point | None:
+    """The last value on or before the start of therapy, within the look-back window.
+
+    The points are in date order, so the last one on or before ``start`` is the one to check.
+    """
+    index = bisect_right(dates, start)
+    if index == 0:
+        return None
+    point = points[index - 1]
+    return point if (start - point.date).days <= lookback_days else None
 
 
 def clinical_relapses(
@@ -423,7 +503,7 @@ def clinical_relapses(
     finding is reported for the clinician to judge.
     """
     events: list[ClinicalEvent] = []
-    for point in _window(data.calcium, responded_on, until):
+    for point in _window(data.calcium, data.calcium_dates, responded_on, until):
         if above(point.value, p.clinical_calcium_mg_dl):
             events.append(
                 ClinicalEvent(
@@ -434,12 +514,10 @@ def clinical_relapses(
                 )
             )
             break
-    start_hb = _at_start(data.hemoglobin, baseline_date)
-    hb = ([start_hb] if start_hb else []) + [
-        pt
-        for pt in data.hemoglobin
-        if pt.date > baseline_date and (until is None or pt.date < until)
-    ]
+    start_hb = _at_start(data.hemoglobin, data.hemoglobin_dates, baseline_date)
+    hb = ([start_hb] if start_hb else []) + list(
+        _window(data.hemoglobin, data.hemoglobin_dates, baseline_date, until)
+    )
     best = None
     for point in hb:
         if (
@@ -458,9 +536,9 @@ def clinical_relapses(
             )
             break
         best = point.value if best is None else max(best, point.value)
-    start_value = _at_start(data.creatinine, baseline_date)
+    start_value = _at_start(data.creatinine, data.creatinine_dates, baseline_date)
     if start_value is not None:
-        for point in _window(data.creatinine, responded_on, until):
+        for point in _window(data.creatinine, data.creatinine_dates, responded_on, until):
             rise = point.value - start_value.value
             if at_least(rise, p.clinical_creatinine_rise_mg_dl):
                 events.append(

@@ -196,6 +196,12 @@ def labels(
     """The refractoriness and exposure labels, and the number of refractory classes."""
     refractory = {v.drug for v in verdicts if v.state is DrugState.REFRACTORY}
     exposed = {v.drug for v in verdicts}
+    return _labels(refractory, exposed, states)
+
+
+def _labels(
+    refractory: set[str], exposed: set[str], states: dict[DrugClass, ClassState]
+) -> tuple[tuple[str, ...], int]:
     pi, imid, cd38 = (
         DrugClass.PROTEASOME_INHIBITOR,
         DrugClass.IMMUNOMODULATORY_DRUG,
@@ -242,16 +248,24 @@ def labels_before_line(
     counts as exposed if it was given in an earlier line and as refractory if it was found
     refractory in an earlier line. This is how real-world cohorts report the population at
     line *n* (e.g. triple-class refractory patients starting a line: MAMMOTH, Gandhi 2019).
+
+    (Worked out directly from the verdicts: a class is refractory when an earlier line found
+    one of its drugs refractory, exposed when one was given earlier, as :func:`class_states`
+    does for the earlier verdicts.)
     """
-    earlier = []
+    refractory: set[str] = set()
+    exposed: set[str] = set()
+    states = dict.fromkeys(DrugClass, ClassState.NAIVE)
     for verdict in verdicts:
-        lines = tuple(n for n in verdict.lines if n < line_number)
-        if not lines:
+        if not any(n < line_number for n in verdict.lines):
             continue
-        refractory = tuple(n for n in verdict.refractory_lines if n < line_number)
-        state = DrugState.REFRACTORY if refractory else DrugState.EXPOSED_ONLY
-        earlier.append(
-            DrugVerdict(verdict.drug, state, lines, verdict.first_exposure, (), refractory)
-        )
-    found, _ = labels(earlier, class_states(earlier, catalog))
-    return found
+        found = any(n < line_number for n in verdict.refractory_lines)
+        exposed.add(verdict.drug)
+        if found:
+            refractory.add(verdict.drug)
+        for drug_class in catalog.get(verdict.drug).classes:
+            if found:
+                states[drug_class] = ClassState.REFRACTORY
+            elif states[drug_class] is ClassState.NAIVE:
+                states[drug_class] = ClassState.EXPOSED
+    return _labels(refractory, exposed, states)[0]

@@ -11,10 +11,11 @@ no clonal plasma cells (rrmm reads an MRD-negative marrow as that evidence).
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Final
 
 from rrmm.core.analytes import Analyte
 from rrmm.core.criteria import Parameters
@@ -22,14 +23,15 @@ from rrmm.core.model import ConditionName, LightChain, MrdResult, MrdStatus, Pat
 from rrmm.core.series import (
     Point,
     immunofixation_series,
-    latest_on_or_before,
+    latest_within,
     mrd_series,
     plasmacytoma_spd,
     quantity_series,
 )
-from rrmm.core.thresholds import above, at_least, at_most, below
+from rrmm.core.thresholds import above, at_least, at_most, below, lower_cut
 
 __all__ = [
+    "RANK",
     "Assessment",
     "Baseline",
     "Category",
@@ -73,6 +75,8 @@ _RANK = {
     Category.SCR: 6,
 }
 _BY_RANK = {rank: category for category, rank in _RANK.items()}
+#: ``category.rank`` for every category, for loops that read many ranks.
+RANK: Final[dict[Category, int]] = _RANK
 
 
 def _lower(category: Category) -> Category:
@@ -88,9 +92,19 @@ class Measure(StrEnum):
     MARROW = "bone-marrow plasma cells"
 
 
+def _dates(points: tuple[Point, ...]) -> tuple[date, ...]:
+    return tuple([point.date for point in points])
+
+
 @dataclass(frozen=True, slots=True)
 class DiseaseData:
-    """The record's disease measurements as series in canonical units."""
+    """The record's disease measurements as series in canonical units.
+
+    Every series is in date order (as :func:`disease_data` builds them). The ``*_dates``
+    fields and ``days`` are derived from the series when the object is made (not compared,
+    not shown): the dates of each series, for bisection, and every date with a response
+    measurement, for grouping assessments.
+    """
 
     serum: tuple[Point, ...]
     urine: tuple[Point, ...]
@@ -107,6 +121,49 @@ class DiseaseData:
     hemoglobin: tuple[Point, ...] = ()
     creatinine: tuple[Point, ...] = ()
     hyperviscosity: tuple[date, ...] = ()
+    serum_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    urine_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    kappa_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    lambda_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    marrow_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    serum_ife_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    urine_ife_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    mrd_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    imaging_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    calcium_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    hemoglobin_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    creatinine_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    days: tuple[date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        derived = {
+            "serum_dates": _dates(self.serum),
+            "urine_dates": _dates(self.urine),
+            "kappa_dates": _dates(self.kappa),
+            "lambda_dates": _dates(self.lambda_),
+            "marrow_dates": _dates(self.marrow),
+            "serum_ife_dates": tuple([day for day, _ in self.serum_ife]),
+            "urine_ife_dates": tuple([day for day, _ in self.urine_ife]),
+            "mrd_dates": tuple([day for day, _ in self.mrd]),
+            "imaging_dates": tuple([day for day, _ in self.imaging_spd]),
+            "calcium_dates": _dates(self.calcium),
+            "hemoglobin_dates": _dates(self.hemoglobin),
+            "creatinine_dates": _dates(self.creatinine),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+        days = set(derived["serum_dates"])
+        for name in (
+            "urine_dates",
+            "kappa_dates",
+            "lambda_dates",
+            "marrow_dates",
+            "serum_ife_dates",
+            "urine_ife_dates",
+        ):
+            days.update(derived[name])
+        days.update(self.new_lesions)
+        object.__setattr__(self, "days", tuple(sorted(days)))
 
 
 def disease_data(record: PatientRecord) -> DiseaseData:
@@ -144,17 +201,15 @@ def disease_data(record: PatientRecord) -> DiseaseData:
     )
 
 
-def _last(points: tuple[Point, ...], day: date, since: date) -> Point | None:
-    """The last point dated from ``since`` to ``day`` (points are in date order)."""
-    index = bisect_right(points, day, key=_date_of)
+def _last_in(
+    points: tuple[Point, ...], dates: tuple[date, ...], day: date, since: date
+) -> Point | None:
+    """The last point dated from ``since`` to ``day``; ``dates`` are the points' dates, in order."""
+    index = bisect_right(dates, day)
     if index == 0:
         return None
     found = points[index - 1]
     return found if found.date >= since else None
-
-
-def _date_of(point: Point) -> date:
-    return point.date
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,14 +281,14 @@ def baseline_for(data: DiseaseData, start: date, p: Parameters) -> Baseline:
     else is measurable.
     """
     since = start - timedelta(days=p.baseline_lookback_days)
-    serum = _last(data.serum, start, since)
-    urine = _last(data.urine, start, since)
-    kappa = _last(data.kappa, start, since)
-    lambda_ = _last(data.lambda_, start, since)
+    serum = _last_in(data.serum, data.serum_dates, start, since)
+    urine = _last_in(data.urine, data.urine_dates, start, since)
+    kappa = _last_in(data.kappa, data.kappa_dates, start, since)
+    lambda_ = _last_in(data.lambda_, data.lambda_dates, start, since)
     if kappa is not None and lambda_ is not None and kappa.date != lambda_.date:
         kappa = lambda_ = None
-    marrow = _last(data.marrow, start, since)
-    spd_found = latest_on_or_before(data.imaging_spd, start, since)
+    marrow = _last_in(data.marrow, data.marrow_dates, start, since)
+    spd_found = latest_within(data.imaging_spd, data.imaging_dates, start, since)
     spd = spd_found[1] if spd_found else None
     ratio = _ratio(kappa, lambda_)
     involved = _involved_chain(data.light_chain, ratio, p)
@@ -330,46 +385,47 @@ def collect_assessments(
     Measurements less than ``window_days`` after the first of a group belong to it;
     within a group the last value of each parameter counts.
     """
-    days: set[date] = set()
-    for series in (data.serum, data.urine, data.kappa, data.lambda_, data.marrow):
-        days.update(point.date for point in series)
-    days.update(day for day, _ in data.serum_ife)
-    days.update(day for day, _ in data.urine_ife)
-    days.update(data.new_lesions)
-    chosen = sorted(day for day in days if day > after and (until is None or day < until))
-    groups: list[list[date]] = []
-    for day in chosen:
-        if groups and (day - groups[-1][0]).days < window_days:
-            groups[-1].append(day)
-        else:
-            groups.append([day])
+    days = data.days
+    position = bisect_right(days, after)
+    stop = len(days) if until is None else bisect_left(days, until)
     result = []
-    for group in groups:
-        first, last = group[0], group[-1]
-
-        def pick(points: tuple[Point, ...], first: date = first, last: date = last) -> Point | None:
-            return _last(points, last, first)
-
-        def flag(
-            pairs: tuple[tuple[date, bool], ...], first: date = first, last: date = last
-        ) -> bool | None:
-            found = latest_on_or_before(pairs, last, first)
-            return found[1] if found else None
-
-        kappa, lambda_ = pick(data.kappa), pick(data.lambda_)
-        if kappa is None or lambda_ is None:
-            kappa = lambda_ = None
+    serum, serum_dates = data.serum, data.serum_dates
+    urine, urine_dates = data.urine, data.urine_dates
+    kappa_points, kappa_dates = data.kappa, data.kappa_dates
+    lambda_points, lambda_dates = data.lambda_, data.lambda_dates
+    marrow, marrow_dates = data.marrow, data.marrow_dates
+    serum_ife, urine_ife = data.serum_ife, data.urine_ife
+    new_lesions = data.new_lesions
+    while position < stop:
+        first = days[position]
+        position += 1
+        while position < stop and (days[position] - first).days < window_days:
+            position += 1
+        last = days[position - 1]
+        # The last value of each series from ``first`` to ``last`` (see _last_in).
+        kappa = lambda_ = None
+        if kappa_dates and lambda_dates:
+            kappa = _last_in(kappa_points, kappa_dates, last, first)
+            lambda_ = _last_in(lambda_points, lambda_dates, last, first)
+            if kappa is None or lambda_ is None:
+                kappa = lambda_ = None
+        serum_flag = (
+            latest_within(serum_ife, data.serum_ife_dates, last, first) if serum_ife else None
+        )
+        urine_flag = (
+            latest_within(urine_ife, data.urine_ife_dates, last, first) if urine_ife else None
+        )
         result.append(
             Assessment(
-                date=first,
-                serum=pick(data.serum),
-                urine=pick(data.urine),
-                kappa=kappa,
-                lambda_=lambda_,
-                marrow=pick(data.marrow),
-                serum_ife=flag(data.serum_ife),
-                urine_ife=flag(data.urine_ife),
-                new_lesion=any(first <= day <= last for day in data.new_lesions),
+                first,
+                _last_in(serum, serum_dates, last, first) if serum_dates else None,
+                _last_in(urine, urine_dates, last, first) if urine_dates else None,
+                kappa,
+                lambda_,
+                _last_in(marrow, marrow_dates, last, first) if marrow_dates else None,
+                serum_flag[1] if serum_flag else None,
+                urine_flag[1] if urine_flag else None,
+                bool(new_lesions) and any(first <= day <= last for day in new_lesions),
             )
         )
     return tuple(result)
@@ -395,16 +451,27 @@ def _change(base: float, now: float) -> str:
     return f"{(now - base) / base:+.0%} vs baseline {base:g}".replace("-", "−")
 
 
+# ``at_least(r, t)`` is ``r >= lower_cut(t)`` (rrmm.core.thresholds): the response levels'
+# fixed thresholds, worked out once.
+_AT_LEAST_90 = lower_cut(0.9)
+_AT_LEAST_50 = lower_cut(0.5)
+_AT_LEAST_25 = lower_cut(0.25)
+_BELOW_100 = lower_cut(100)
+_BELOW_200 = lower_cut(200)
+
+
 def _serum_level(base: Point, now: Point) -> tuple[Category, str]:
-    if now.value == 0:
+    value = now.value
+    if value == 0:
         return Category.VGPR, "serum M-protein not detected on electrophoresis"
-    r = _reduction(base.value, now.value)
-    text = f"serum M-protein {now.value:g} g/dL ({_change(base.value, now.value)})"
-    if at_least(r, 0.9):
+    start = base.value
+    r = (start - value) / start if start > 0 else 0.0
+    text = f"serum M-protein {value:g} g/dL ({_change(start, value)})"
+    if r >= _AT_LEAST_90:
         return Category.VGPR, text
-    if at_least(r, 0.5):
+    if r >= _AT_LEAST_50:
         return Category.PR, text
-    if at_least(r, 0.25):
+    if r >= _AT_LEAST_25:
         return Category.MR, text
     return Category.SD, text
 
@@ -412,11 +479,11 @@ def _serum_level(base: Point, now: Point) -> tuple[Category, str]:
 def _urine_level(base: Point, now: Point) -> tuple[Category, str]:
     r = _reduction(base.value, now.value)
     text = f"urine M-protein {now.value:g} mg/24h ({_change(base.value, now.value)})"
-    if below(now.value, 100):
+    if now.value < _BELOW_100:
         return Category.VGPR, text
-    if at_least(r, 0.9) or below(now.value, 200):
+    if r >= _AT_LEAST_90 or now.value < _BELOW_200:
         return Category.PR, text
-    if at_least(r, 0.5):
+    if r >= _AT_LEAST_50:
         return Category.MR, text
     return Category.SD, text
 
@@ -425,9 +492,9 @@ def _flc_level(base: float, now: float) -> tuple[Category, str]:
     now = max(now, 0.0)
     r = _reduction(base, now)
     text = f"dFLC {now:g} mg/L ({_change(base, now)})"
-    if at_least(r, 0.9):
+    if r >= _AT_LEAST_90:
         return Category.VGPR, text
-    if at_least(r, 0.5):
+    if r >= _AT_LEAST_50:
         return Category.PR, text
     return Category.SD, text
 
@@ -443,6 +510,16 @@ def _marrow_level(base: Point, now: Point, p: Parameters) -> tuple[Category, str
     return Category.SD, text
 
 
+_RESPONSE_RULES = {
+    Category.SCR: "response.scr",
+    Category.CR: "response.cr",
+    Category.VGPR: "response.vgpr",
+    Category.PR: "response.pr",
+    Category.MR: "response.mr",
+}
+_SD_RANK = _RANK[Category.SD]
+
+
 def read_response(
     baseline: Baseline,
     now: Assessment,
@@ -451,12 +528,13 @@ def read_response(
     p: Parameters,
 ) -> Reading:
     """The IMWG response level at one assessment (progression is judged separately)."""
-    if not baseline.evaluable:
+    measures = baseline.measures
+    if not measures:
         return Reading(Category.NE, baseline.reason, "measurable.serum")
     levels: list[tuple[Category, str]] = []
     missing: list[str] = []
     rule = "response.pr"
-    for measure in baseline.measures:
+    for measure in measures:
         if measure is Measure.SERUM and baseline.serum is not None:
             if now.serum is None:
                 missing.append("serum M-protein")
@@ -474,12 +552,13 @@ def read_response(
             if base_d is None or now_d is None:
                 missing.append("free light chains")
             else:
-                levels.append(_flc_level(base_d, now_d))
-                rule = (
-                    "response.vgpr.flc" if _flc_level(base_d, now_d)[0] is Category.VGPR else rule
-                )
+                level = _flc_level(base_d, now_d)
+                levels.append(level)
+                rule = "response.vgpr.flc" if level[0] is Category.VGPR else rule
         elif measure is Measure.MARROW and baseline.marrow is not None:
-            marrow = now.marrow or _last(data.marrow, now.date, line_start + timedelta(days=1))
+            marrow = now.marrow or _last_in(
+                data.marrow, data.marrow_dates, now.date, line_start + timedelta(days=1)
+            )
             if marrow is None:
                 missing.append("marrow plasma cells")
             else:
@@ -490,21 +569,25 @@ def read_response(
             f"{', '.join(missing)} not measured at this assessment",
             "response.downgrade",
         )
-    category = min((level for level, _ in levels), key=lambda c: c.rank)
-    reasons = [text for _, text in levels]
+    if len(levels) == 1:
+        category, text = levels[0]
+        reasons = [text]
+    else:
+        category = min((level for level, _ in levels), key=_RANK.__getitem__)
+        reasons = [text for _, text in levels]
     if baseline.spd:
         category, spd_reason = _plasmacytoma(baseline.spd, now.date, data, line_start, category)
         reasons.append(spd_reason)
-    if category is Category.VGPR and now.urine is not None and not below(now.urine.value, 100):
+    if category is Category.VGPR and now.urine is not None and not now.urine.value < _BELOW_100:
         category = Category.PR
         reasons.append(
             f"urine M-protein {now.urine.value:g} mg/24h: VGPR needs urine below 100 mg/24h"
         )
-    if category is Category.VGPR or Measure.MARROW in baseline.measures:
+    if category is Category.VGPR or Measure.MARROW in measures:
         category, cr_reasons = _complete_response(baseline, now, data, line_start, p, category)
         reasons.extend(cr_reasons)
     mrd_negative = False
-    if category in (Category.CR, Category.SCR):
+    if category is Category.CR or category is Category.SCR:
         mrd = _mrd_negative(data, line_start, now.date, p)
         if mrd is not None:
             mrd_negative = True
@@ -512,22 +595,17 @@ def read_response(
             if category is Category.CR and _normal_ratio(now, p):
                 category = Category.SCR
                 reasons.append("normal FLC ratio and MRD-negative marrow: stringent CR")
-    if missing and category.rank > Category.SD.rank:
-        lowered = _lower(category)
-        reasons.append(
-            f"{' and '.join(missing)} measurable at baseline but not measured: downgraded from"
-            f" {category} to {lowered}"
-        )
-        category = lowered
-        rule = "response.downgrade"
-    elif category.rank > Category.SD.rank:
-        rule = {
-            Category.SCR: "response.scr",
-            Category.CR: "response.cr",
-            Category.VGPR: rule if rule == "response.vgpr.flc" else "response.vgpr",
-            Category.PR: "response.pr",
-            Category.MR: "response.mr",
-        }[category]
+    if _RANK[category] > _SD_RANK:
+        if missing:
+            lowered = _lower(category)
+            reasons.append(
+                f"{' and '.join(missing)} measurable at baseline but not measured: downgraded"
+                f" from {category} to {lowered}"
+            )
+            category = lowered
+            rule = "response.downgrade"
+        elif category is not Category.VGPR or rule != "response.vgpr.flc":
+            rule = _RESPONSE_RULES[category]
     else:
         rule = "response.sd"
     if len(levels) > 1:
@@ -538,7 +616,7 @@ def read_response(
 def _plasmacytoma(
     base_spd: float, day: date, data: DiseaseData, line_start: date, category: Category
 ) -> tuple[Category, str]:
-    found = latest_on_or_before(data.imaging_spd, day, line_start + timedelta(days=1))
+    found = latest_within(data.imaging_spd, data.imaging_dates, day, line_start + timedelta(days=1))
     if found is None:
         lowered = _lower(category) if category.rank > Category.SD.rank else category
         return lowered, (
@@ -580,7 +658,9 @@ def _complete_response(
             return category, ["serum immunofixation positive"]
         if now.urine_ife:
             return category, ["urine immunofixation positive"]
-    marrow = now.marrow or _last(data.marrow, now.date, line_start + timedelta(days=1))
+    marrow = now.marrow or _last_in(
+        data.marrow, data.marrow_dates, now.date, line_start + timedelta(days=1)
+    )
     if marrow is not None and at_least(marrow.value, p.cr_marrow_max_percent):
         return category, [
             f"marrow plasma cells {marrow.value:g}% on {marrow.date} (CR needs"
@@ -604,7 +684,7 @@ def _complete_response(
 
 
 def _mrd_negative(data: DiseaseData, line_start: date, day: date, p: Parameters) -> str | None:
-    found = latest_on_or_before(data.mrd, day, line_start + timedelta(days=1))
+    found = latest_within(data.mrd, data.mrd_dates, day, line_start + timedelta(days=1))
     if found is None:
         return None
     when, result = found

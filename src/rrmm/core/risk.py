@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import product
 
 from rrmm.core.analytes import Analyte
 from rrmm.core.model import CytogeneticFinding, Measurement, PatientRecord
-from rrmm.core.series import Point, quantity_series
+from rrmm.core.series import Point, lab_values, quantity_series
 from rrmm.core.thresholds import above, at_least, below
 
 __all__ = ["RiskProfile", "Stage", "risk_profile"]
@@ -74,7 +75,25 @@ def _solve(
     decide: Callable[[dict[str, bool]], str],
     labels: dict[str, str],
 ) -> Stage:
-    """Evaluate ``decide`` over every completion of the unknown inputs."""
+    """Evaluate ``decide`` over every completion of the unknown inputs.
+
+    ``decide`` is a pure module-level function, so the stage depends only on the arguments:
+    it is computed once per distinct (name, rule, inputs, decide, labels), each input being
+    True, False or unknown (at most 3^8 input patterns per stage).
+    """
+    return _solve_once(name, rule, tuple(inputs.items()), decide, tuple(labels.items()))
+
+
+@lru_cache(maxsize=32768)
+def _solve_once(
+    name: str,
+    rule: str,
+    input_items: tuple[tuple[str, Tri], ...],
+    decide: Callable[[dict[str, bool]], str],
+    label_items: tuple[tuple[str, str], ...],
+) -> Stage:
+    inputs = dict(input_items)
+    labels = dict(label_items)
     unknown = [key for key, value in inputs.items() if value is None]
     outcomes = set()
     for combo in product((False, True), repeat=len(unknown)):
@@ -141,12 +160,11 @@ def _del17p_over(findings: list[CytogeneticFinding], cutoff: float) -> Tri:
 
 def _ldh_high(record: PatientRecord, day: date, window: int) -> tuple[Tri, str]:
     best: tuple[int, Measurement, date] | None = None
-    for panel in record.labs:
-        value = panel.get(Analyte.LDH)
-        if isinstance(value, Measurement) and abs((panel.date - day).days) <= window:
-            distance = abs((panel.date - day).days)
+    for when, value in lab_values(record, Analyte.LDH):
+        if isinstance(value, Measurement) and abs((when - day).days) <= window:
+            distance = abs((when - day).days)
             if best is None or distance < best[0]:
-                best = (distance, value, panel.date)
+                best = (distance, value, when)
     if best is None:
         return None, "no LDH at diagnosis"
     _, value, when = best
@@ -158,6 +176,44 @@ def _ldh_high(record: PatientRecord, day: date, window: int) -> tuple[Tri, str]:
         f"LDH {value.quantity} on {when}"
         f" ({'above' if high else 'within'} ULN {value.reference_high:g})",
     )
+
+
+_BASE_LABELS = {
+    "iss1": "ISS I",
+    "iss3": "ISS III",
+    "del17p": "del(17p)",
+    "t4_14": "t(4;14)",
+    "t14_16": "t(14;16)",
+    "ldh": "LDH above ULN",
+    "gain": "1q gain/amplification",
+}
+
+
+def _r_iss(v: dict[str, bool]) -> str:
+    """R-ISS (Palumbo 2015) from complete inputs."""
+    high_ca = v["del17p"] or v["t4_14"] or v["t14_16"]
+    if v["iss1"] and not v["iss3"] and not high_ca and not v["ldh"]:
+        return "I"
+    if v["iss3"] and not v["iss1"] and (high_ca or v["ldh"]):
+        return "III"
+    return "II"
+
+
+def _r2_iss(v: dict[str, bool]) -> str:
+    """R2-ISS (D'Agostino 2022) points from complete inputs."""
+    points = 0.0
+    if v["iss3"]:
+        points += 1.5
+    elif not v["iss1"]:
+        points += 1.0
+    points += v["del17p"] + v["ldh"] + v["t4_14"] + 0.5 * v["gain"]
+    if points == 0:
+        return "I"
+    if points <= 1:
+        return "II"
+    if points <= 2.5:
+        return "III"
+    return "IV"
 
 
 def risk_profile(record: PatientRecord, window_days: int) -> RiskProfile:
@@ -202,24 +258,7 @@ def risk_profile(record: PatientRecord, window_days: int) -> RiskProfile:
         "iss1": None if iss_value is None else iss_value == "I",
         "iss3": None if iss_value is None else iss_value == "III",
     }
-    base_labels = {
-        "iss1": "ISS I",
-        "iss3": "ISS III",
-        "del17p": "del(17p)",
-        "t4_14": "t(4;14)",
-        "t14_16": "t(14;16)",
-        "ldh": "LDH above ULN",
-        "gain": "1q gain/amplification",
-    }
-
-    def r_iss(v: dict[str, bool]) -> str:
-        high_ca = v["del17p"] or v["t4_14"] or v["t14_16"]
-        if v["iss1"] and not v["iss3"] and not high_ca and not v["ldh"]:
-            return "I"
-        if v["iss3"] and not v["iss1"] and (high_ca or v["ldh"]):
-            return "III"
-        return "II"
-
+    base_labels = _BASE_LABELS
     r_inputs = {
         **iss_inputs,
         "del17p": features["del17p"],
@@ -227,23 +266,8 @@ def risk_profile(record: PatientRecord, window_days: int) -> RiskProfile:
         "t14_16": features["t14_16"],
         "ldh": ldh_high,
     }
-    r_stage = _solve("R-ISS", "risk.r_iss", r_inputs, r_iss, base_labels)
+    r_stage = _solve("R-ISS", "risk.r_iss", r_inputs, _r_iss, base_labels)
     r_stage = _with_context(r_stage, ldh_text, ldh_high)
-
-    def r2(v: dict[str, bool]) -> str:
-        points = 0.0
-        if v["iss3"]:
-            points += 1.5
-        elif not v["iss1"]:
-            points += 1.0
-        points += v["del17p"] + v["ldh"] + v["t4_14"] + 0.5 * v["gain"]
-        if points == 0:
-            return "I"
-        if points <= 1:
-            return "II"
-        if points <= 2.5:
-            return "III"
-        return "IV"
 
     r2_inputs = {
         **iss_inputs,
@@ -253,7 +277,7 @@ def risk_profile(record: PatientRecord, window_days: int) -> RiskProfile:
         "gain": gain,
     }
     r2_stage = _with_context(
-        _solve("R2-ISS", "risk.r2_iss", r2_inputs, r2, base_labels), ldh_text, ldh_high
+        _solve("R2-ISS", "risk.r2_iss", r2_inputs, _r2_iss, base_labels), ldh_text, ldh_high
     )
     ims = _ims_imwg(features, _del17p_over(findings, 20.0), gain, b2m, creatinine)
     return RiskProfile(iss, r_stage, r2_stage, ims)
@@ -297,26 +321,29 @@ def _ims_imwg(
         "b2m": None if b2m is None else at_least(b2m.value, 5.5),
         "creat_ok": None if creatinine is None else below(creatinine.value, 1.2),
     }
-    labels = {
-        "del17p_20": "del(17p) > 20%",
-        "tp53": "TP53 mutation",
-        "igh": "t(4;14)/t(14;16)/t(14;20)",
-        "gain": "1q gain/amplification",
-        "del1p32": "del(1p32)",
-        "biallelic": "biallelic del(1p32)",
-        "b2m": "β2-microglobulin ≥ 5.5 mg/L",
-        "creat_ok": "creatinine < 1.2 mg/dL",
-    }
+    return _solve("IMS/IMWG 2025", "risk.ims_imwg_2025", inputs, _ims_high, _IMS_LABELS)
 
-    def decide(v: dict[str, bool]) -> str:
-        high = (
-            v["del17p_20"]
-            or v["tp53"]
-            or (v["igh"] and (v["gain"] or v["del1p32"]))
-            or (v["del1p32"] and v["gain"])
-            or v["biallelic"]
-            or (v["b2m"] and v["creat_ok"])
-        )
-        return "high" if high else "standard"
 
-    return _solve("IMS/IMWG 2025", "risk.ims_imwg_2025", inputs, decide, labels)
+_IMS_LABELS = {
+    "del17p_20": "del(17p) > 20%",
+    "tp53": "TP53 mutation",
+    "igh": "t(4;14)/t(14;16)/t(14;20)",
+    "gain": "1q gain/amplification",
+    "del1p32": "del(1p32)",
+    "biallelic": "biallelic del(1p32)",
+    "b2m": "β2-microglobulin ≥ 5.5 mg/L",
+    "creat_ok": "creatinine < 1.2 mg/dL",
+}
+
+
+def _ims_high(v: dict[str, bool]) -> str:
+    """IMS/IMWG 2025 high risk (Avet-Loiseau 2025) from complete inputs."""
+    high = (
+        v["del17p_20"]
+        or v["tp53"]
+        or (v["igh"] and (v["gain"] or v["del1p32"]))
+        or (v["del1p32"] and v["gain"])
+        or v["biallelic"]
+        or (v["b2m"] and v["creat_ok"])
+    )
+    return "high" if high else "standard"

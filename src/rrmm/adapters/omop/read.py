@@ -422,16 +422,43 @@ def _courses(
     return tuple(therapies), tuple(procs), events, proc_events
 
 
+#: Measurements already made, by (analyte, value): a cohort repeats the same few thousand
+#: values (results are reported to one or two decimals), and a Measurement is immutable, so
+#: records share them. Only non-zero finite floats are kept (0.0 and -0.0 compare equal but
+#: print differently; NaN never compares equal); the table is emptied when it grows large.
+_MEASUREMENTS: dict[tuple[Analyte, float], Measurement] = {}
+_MEASUREMENTS_MAX: Final = 100_000
+_CANONICAL_UNITS: Final = {analyte: info.canonical_unit for analyte, info in ANALYTES.items()}
+
+
+def _measurement(analyte: Analyte, value: float) -> Measurement:
+    """``Measurement(analyte, Quantity(value, canonical unit))``, shared when seen before."""
+    if value and value == value and value.__class__ is float and analyte.__class__ is Analyte:
+        key = (analyte, value)
+        found = _MEASUREMENTS.get(key)
+        if found is None:
+            if len(_MEASUREMENTS) >= _MEASUREMENTS_MAX:
+                _MEASUREMENTS.clear()
+            found = Measurement(analyte, Quantity(value, _CANONICAL_UNITS[analyte]))
+            _MEASUREMENTS[key] = found
+        return found
+    return Measurement(analyte, Quantity(value, ANALYTES[analyte].canonical_unit))
+
+
 def _panels(labs: LabRows) -> tuple[LabPanel, ...]:
     panels: list[LabPanel] = []
     values: list[Measurement] = []
     current: date | None = None
+    shared = _MEASUREMENTS
     for day, analyte, value in zip(labs.day, labs.analyte, labs.value, strict=True):
         if day != current and values and current is not None:
             panels.append(LabPanel(current, tuple(values)))
             values = []
         current = day
-        values.append(Measurement(analyte, Quantity(value, ANALYTES[analyte].canonical_unit)))
+        found = shared.get((analyte, value))
+        if found is None or found.analyte is not analyte or value.__class__ is not float:
+            found = _measurement(analyte, value)
+        values.append(found)
     if values and current is not None:
         panels.append(LabPanel(current, tuple(values)))
     return tuple(panels)

@@ -32,6 +32,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -215,13 +216,22 @@ def stage_tables(con: Any, raw: dict[str, Any]) -> set[str]:
     return set(raw)
 
 
-def _stage_postgres(con: Any, config: RunConfig, part: Partition) -> set[str]:
+@contextmanager
+def _postgres(config: RunConfig) -> Iterator[tuple[PostgresSource, Any]]:
+    """The run's PostgreSQL source and an open connection (closed after use)."""
     source = config.postgres()
     try:
         connection = source.connect()
     except Exception as error:
         raise CohortError(f"{redact_url(source.url)}: cannot connect ({error})") from None
     try:
+        yield source, connection
+    finally:
+        connection.close()
+
+
+def _stage_postgres(con: Any, config: RunConfig, part: Partition) -> set[str]:
+    with _postgres(config) as (source, connection):
         present = source.tables(connection)
         wanted = dict(RAW_COLUMNS)
         if config.isotype_table is not None and config.isotype_table in present:
@@ -233,8 +243,6 @@ def _stage_postgres(con: Any, config: RunConfig, part: Partition) -> set[str]:
         }
         if "concept" in present and "measurement" in present:
             raw["concept"] = source.measurement_concepts(connection, part.lo, part.hi)
-    finally:
-        connection.close()
     return stage_tables(con, raw)
 
 
@@ -866,17 +874,10 @@ def read_records(
 
 def _person_ids(config: RunConfig) -> npt.NDArray[np.int64]:
     if config.kind == SourceKind.POSTGRES:
-        source = config.postgres()
-        try:
-            connection = source.connect()
-        except Exception as error:
-            raise CohortError(f"{redact_url(source.url)}: cannot connect ({error})") from None
-        try:
+        with _postgres(config) as (source, connection):
             if "person" not in source.tables(connection):
                 raise CohortError(f"{redact_url(source.url)}: no table {source.schema}.person")
             return _ints(source.person_ids(connection))
-        finally:
-            connection.close()
     con = _connect(config, os.cpu_count() or 1)
     try:
         sql = f"SELECT DISTINCT person_id FROM {_relation(config, 'person')} ORDER BY person_id"

@@ -47,3 +47,26 @@ def test_spark_refuses_a_duckdb_file_and_a_used_folder(small: Path, spark_run: P
         run_spark(small / "cdm.duckdb", spark_run.parent / "other", AS_OF)
     with pytest.raises(CohortError, match="not empty"):
         run_spark(small, spark_run, AS_OF)
+
+
+def test_cli_engine_spark_names_what_it_reads(small: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from rrmm.cli.app import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "cohort",
+            "run",
+            "--engine",
+            "spark",
+            "--source",
+            str(small / "cdm.duckdb"),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "Spark engine reads a folder of OMOP Parquet tables" in result.output

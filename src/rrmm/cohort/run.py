@@ -800,8 +800,9 @@ def compute_partition(
     """Assess every person of a partition; the output tables and the not-evaluable count.
 
     The cyclic garbage collector is paused for the partition (the long-lived knowledge base is
-    frozen out of its scans first) and run once at the end: the core allocates many small
-    immutable objects, and collections triggered by allocation counts cost ~10 % here.
+    frozen out of its scans first, and thawed after, so that interpreter shutdown still frees
+    it) and run once at the end: the core allocates many small immutable objects, and
+    collections triggered by allocation counts cost ~10 % here.
     """
     out = {name: _Columns(SCHEMAS[name]) for name in OUTPUT_TABLES}
     failed = 0
@@ -812,6 +813,7 @@ def compute_partition(
         for rows in person_rows(tables, isotypes, engine.kb.catalog):
             failed += not evaluate_person(rows, engine, out)
     finally:
+        gc.unfreeze()
         if collecting:
             gc.enable()
         gc.collect()

@@ -14,6 +14,13 @@ from rrmm.cohort.run import OUTPUT_TABLES, CohortError
 from rrmm.cohort.spark import run_spark
 from tests.cohort.conftest import AS_OF, SMALL, sorted_table
 
+#: py4j (Spark's Python-JVM bridge) leaves its client sockets to the garbage collector after
+#: ``SparkSession.stop()``; that is its behaviour, not rrmm's, so its ResourceWarning is ignored.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
 
 @pytest.fixture(scope="module")
 def spark_run(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -70,3 +77,13 @@ def test_cli_engine_spark_names_what_it_reads(small: Path, tmp_path: Path) -> No
     )
     assert result.exit_code == 2
     assert "Spark engine reads a folder of OMOP Parquet tables" in result.output
+
+
+def test_spark_reads_measurements_coded_by_concept_id_only(
+    small_concepts: Path, small_run: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "concepts"
+    run_spark(small_concepts, out, AS_OF, workers=2, options=False, shuffle_partitions=2)
+    for table in ("person_result", "line_result", "episode_event"):
+        found = sorted_table(out, table).to_pylist()
+        assert found == sorted_table(small_run, table).to_pylist(), table

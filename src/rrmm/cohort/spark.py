@@ -14,6 +14,7 @@ as the DuckDB engine writes. A run is not resumable: Spark recomputes lost work 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -260,6 +261,7 @@ def run_spark(
         result.unpersist()
     finally:
         spark.stop()
+        gc.collect()  # py4j leaves its sockets to the collector: close them here, not later
     manifest = {**config.manifest(), "engine": "spark", "workers": workers}
     (out / "_run.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return RunSummary(

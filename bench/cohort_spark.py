@@ -17,21 +17,13 @@ from pathlib import Path
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from bench.cohort import AS_OF, cohort_source
-from rrmm.cohort.run import OUTPUT_TABLES
+from rrmm.cohort.run import OUTPUT_KEYS, OUTPUT_TABLES
 from rrmm.cohort.spark import run_spark
-
-KEYS = {
-    "person_result": ("person_id",),
-    "line_result": ("person_id", "line_number"),
-    "episode": ("episode_id",),
-    "episode_event": ("episode_id", "event_id"),
-    "option_result": ("person_id", "rank"),
-}
 
 
 def _sorted(out: Path, name: str) -> object:
     table = pq.read_table(out / name)
-    return table.sort_by([(c, "ascending") for c in KEYS[name]])
+    return table.sort_by([(c, "ascending") for c in OUTPUT_KEYS[name]])
 
 
 def same_rows(first: Path, second: Path) -> dict[str, tuple[int, bool]]:

@@ -8,16 +8,11 @@ from typing import Any
 
 import pytest
 
+from rrmm.cohort.run import OUTPUT_KEYS
+
 AS_OF = date(2026, 1, 1)
 SMALL = 300
 PART = 100
-KEYS: dict[str, tuple[str, ...]] = {
-    "person_result": ("person_id",),
-    "line_result": ("person_id", "line_number"),
-    "episode": ("episode_id",),
-    "episode_event": ("episode_id", "event_id"),
-    "option_result": ("person_id", "rank"),
-}
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +43,9 @@ def sorted_table(out: Path, name: str) -> Any:
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     names = pq.read_schema(next((out / name).glob("*.parquet"))).names
-    return pq.read_table(out / name).sort_by([(c, "ascending") for c in KEYS[name] if c in names])
+    return pq.read_table(out / name).sort_by(
+        [(c, "ascending") for c in OUTPUT_KEYS[name] if c in names]
+    )
 
 
 LOCAL_CONCEPTS = 2_000_000_001  # OMOP: ids above 2,000,000,000 are site-local concepts

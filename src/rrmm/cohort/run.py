@@ -74,6 +74,7 @@ from rrmm.core.options import OptionsResult, treatment_options
 from rrmm.core.refractory import ClassState, labels_before_line
 
 __all__ = [
+    "OUTPUT_KEYS",
     "OUTPUT_TABLES",
     "TREATMENT_REGIMEN_CONCEPT_ID",
     "CohortError",
@@ -94,6 +95,14 @@ OUTPUT_TABLES: Final = (
     "episode_event",
     "option_result",
 )
+#: The key columns of each output table (a run's rows are unique and ordered by them).
+OUTPUT_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "person_result": ("person_id",),
+    "line_result": ("person_id", "line_number"),
+    "episode": ("episode_id",),
+    "episode_event": ("episode_id", "event_id"),
+    "option_result": ("person_id", "rank"),
+}
 EPISODES_PER_PERSON: Final = 1000
 _EPOCH: Final = date(1970, 1, 1)
 

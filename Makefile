@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE ?= examples/05-penta-refractory-after-car-t.yaml
 COHORT ?= 2000
+COMPILED := build/compiled/manifest.json
+COMPILED_SOURCES := $(wildcard src/rrmm/core/*.py src/rrmm/adapters/omop/*.py) \
+	src/rrmm/adapters/problems.py src/rrmm/cohort/concepts.py src/rrmm/compiled.py \
+	scripts/compile_core.py
 
 .PHONY: setup demo test lint typecheck unit bench load fhir-examples clean
 
@@ -16,9 +20,13 @@ $(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,service,fhir,report,cohort,trials,postgres,spark]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The core compiled with mypyc (rrmm.compiled): used only while it matches the sources.
+$(COMPILED): $(STAMP) $(COMPILED_SOURCES)
+	$(BIN)/python scripts/compile_core.py
 
-demo: $(STAMP)
+setup: $(STAMP) $(COMPILED)
+
+demo: setup
 	$(BIN)/rrmm validate $(EXAMPLE)
 	$(BIN)/rrmm assess $(EXAMPLE)
 	$(BIN)/rrmm options $(EXAMPLE)
@@ -31,21 +39,22 @@ demo: $(STAMP)
 	$(BIN)/rrmm cohort summary out/cohort-$(COHORT) --charts out/cohort-summary
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: setup
 	$(BIN)/pytest
+	RRMM_PURE=1 $(BIN)/pytest -q tests/core tests/cohort/test_run.py tests/test_compiled.py
 
 test: lint typecheck unit
 
-bench: $(STAMP)
+bench: setup
 	$(BIN)/python -m bench.run
 
-load: $(STAMP)
+load: setup
 	$(BIN)/python -m bench.load_service
 
 fhir-examples: $(STAMP)

@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from rrmm import compiled
 from rrmm.cohort.run import (
     Partition,
     RunConfig,
@@ -43,6 +44,12 @@ def _peak_mib() -> tuple[float, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, children
+
+
+def _core() -> str:
+    import rrmm.core.assess  # noqa: F401
+
+    return "compiled (mypyc)" if compiled.loaded() else "pure Python"
 
 
 def cohort_source(patients: int, seed: int, root: Path) -> Path:
@@ -131,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         f" {args.workers} workers, options={args.options}: {wall:.1f} s wall,"
         f" {rate:,.0f} persons/s; peak RSS main {own:,.0f} MiB, largest worker {child:,.0f} MiB"
         f" (all processes <= {own + args.workers * child:,.0f} MiB);"
-        f" {summary.not_evaluable} not evaluable"
+        f" {summary.not_evaluable} not evaluable; core {_core()}"
     )
     if args.naive:
         naive = naive_rate(source, args.naive, args.options)

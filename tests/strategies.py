@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from hypothesis import strategies as st
@@ -219,14 +220,8 @@ def records(draw: st.DrawFn) -> PatientRecord:
     )
     give_ids = draw(st.booleans())
     if give_ids:
-        course_list = [
-            Therapy(**{**{f: getattr(t, f) for f in t.__slots__}, "id": ids.pop()})
-            for t in course_list
-        ]
-        procedure_list = [
-            Procedure(**{**{f: getattr(p, f) for f in p.__slots__}, "id": ids.pop()})
-            for p in procedure_list
-        ]
+        course_list = [replace(t, id=ids.pop()) for t in course_list]
+        procedure_list = [replace(p, id=ids.pop()) for p in procedure_list]
         panels = [LabPanel(p.date, p.values, ids.pop(), p.notes) for p in panels]
     return PatientRecord(
         id=draw(identifiers),

@@ -45,6 +45,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
+from rrmm import compiled
 from rrmm.adapters.omop.read import (
     ANALYTE_ORDER,
     Built,
@@ -862,6 +863,7 @@ def run_partition(config: RunConfig, part: Partition, out: str, threads: int) ->
         "not_evaluable": failed,
         "read_s": round(read_s, 3),
         "seconds": round(time.perf_counter() - started, 3),
+        "compiled_core": bool(compiled.loaded()),
     }
     _write(Path(out), part.index, results, meta)
     return meta

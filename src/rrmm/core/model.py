@@ -15,10 +15,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from rrmm.core.analytes import Analyte
 from rrmm.core.units import Quantity
+from rrmm.core.vocabulary import (
+    ConditionName,
+    GeneticMethod,
+    HeavyChain,
+    ImmunofixationResult,
+    Intent,
+    LightChain,
+    MrdMethod,
+    MrdStatus,
+    ProcedureKind,
+    Sex,
+    StopReason,
+)
 
 __all__ = [
     "FORMAT",
@@ -54,34 +66,6 @@ __all__ = [
 FORMAT = "rrmm.patient/1"
 
 
-class Sex(StrEnum):
-    """Administrative sex as recorded."""
-
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-    UNKNOWN = "unknown"
-
-
-class HeavyChain(StrEnum):
-    """Heavy-chain isotype of the monoclonal protein; ``none`` for light-chain-only disease."""
-
-    IGG = "IgG"
-    IGA = "IgA"
-    IGD = "IgD"
-    IGE = "IgE"
-    IGM = "IgM"
-    NONE = "none"
-
-
-class LightChain(StrEnum):
-    """Light-chain type of the clone; ``none`` for non-secretory disease."""
-
-    KAPPA = "kappa"
-    LAMBDA = "lambda"
-    NONE = "none"
-
-
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
     """Diagnosis of multiple myeloma (IMWG 2014 criteria are assumed met)."""
@@ -91,15 +75,6 @@ class Diagnosis:
     light_chain: LightChain | None = None
     iss_stage: int | None = None
     notes: str | None = None
-
-
-class GeneticMethod(StrEnum):
-    """How a cytogenetic finding was obtained."""
-
-    FISH = "FISH"
-    NGS = "NGS"
-    KARYOTYPE = "karyotype"
-    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,36 +111,6 @@ class PerformanceStatus:
     ecog: int
 
 
-class ConditionName(StrEnum):
-    """Conditions that shape the choice of myeloma therapy or supportive care."""
-
-    PERIPHERAL_NEUROPATHY = "peripheral_neuropathy"
-    HEART_FAILURE = "heart_failure"
-    CARDIAC_ARRHYTHMIA = "cardiac_arrhythmia"
-    CORONARY_ARTERY_DISEASE = "coronary_artery_disease"
-    HYPERTENSION = "hypertension"
-    RENAL_IMPAIRMENT = "renal_impairment"
-    DIALYSIS = "dialysis"
-    HEPATIC_IMPAIRMENT = "hepatic_impairment"
-    CYTOKINE_RELEASE_SYNDROME = "cytokine_release_syndrome"
-    ICANS = "icans"
-    OCULAR_DISEASE = "ocular_disease"
-    ACTIVE_INFECTION = "active_infection"
-    HEPATITIS_B = "hepatitis_b"
-    HIV = "hiv"
-    HYPOGAMMAGLOBULINEMIA = "hypogammaglobulinemia"
-    VENOUS_THROMBOEMBOLISM = "venous_thromboembolism"
-    DIABETES = "diabetes"
-    PULMONARY_DISEASE = "pulmonary_disease"
-    AL_AMYLOIDOSIS = "al_amyloidosis"
-    PLASMA_CELL_LEUKEMIA = "plasma_cell_leukemia"
-    CNS_INVOLVEMENT = "cns_involvement"
-    EXTRAMEDULLARY_DISEASE = "extramedullary_disease"
-    SECOND_PRIMARY_MALIGNANCY = "second_primary_malignancy"
-    HYPERVISCOSITY = "hyperviscosity"
-    OTHER = "other"
-
-
 @dataclass(frozen=True, slots=True)
 class Condition:
     """A condition with its CTCAE grade where one applies.
@@ -180,28 +125,6 @@ class Condition:
     until: date | None = None
     lvef: float | None = None
     notes: str | None = None
-
-
-class Intent(StrEnum):
-    """Why a therapy course was given (mCODE treatmentIntent is coarser)."""
-
-    INDUCTION = "induction"
-    CONSOLIDATION = "consolidation"
-    MAINTENANCE = "maintenance"
-    SALVAGE = "salvage"
-    BRIDGING = "bridging"
-    CONDITIONING = "conditioning"
-
-
-class StopReason(StrEnum):
-    """Why a therapy course (or one drug of it) stopped."""
-
-    PLANNED = "planned"
-    PROGRESSION = "progression"
-    TOXICITY = "toxicity"
-    PATIENT_CHOICE = "patient_choice"
-    OTHER = "other"
-    ONGOING = "ongoing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,16 +168,6 @@ class Therapy:
         return tuple(drug.name for drug in self.drugs)
 
 
-class ProcedureKind(StrEnum):
-    """Procedures that count in myeloma care."""
-
-    AUTOLOGOUS_TRANSPLANT = "autologous_transplant"
-    ALLOGENEIC_TRANSPLANT = "allogeneic_transplant"
-    CAR_T_INFUSION = "car_t_infusion"
-    APHERESIS = "apheresis"
-    RADIOTHERAPY = "radiotherapy"
-
-
 @dataclass(frozen=True, slots=True)
 class Procedure:
     """A dated procedure.
@@ -276,13 +189,6 @@ class Procedure:
     notes: str | None = None
 
 
-class ImmunofixationResult(StrEnum):
-    """Immunofixation read-out."""
-
-    POSITIVE = "positive"
-    NEGATIVE = "negative"
-
-
 @dataclass(frozen=True, slots=True)
 class Measurement:
     """A quantitative result; reference limits, when given, are in the value's unit."""
@@ -299,23 +205,6 @@ class Immunofixation:
 
     analyte: Analyte
     result: ImmunofixationResult
-
-
-class MrdStatus(StrEnum):
-    """Minimal residual disease read-out."""
-
-    NEGATIVE = "negative"
-    POSITIVE = "positive"
-
-
-class MrdMethod(StrEnum):
-    """MRD assays named by IMWG 2016 (next-generation flow or sequencing) and others."""
-
-    NGF = "NGF"
-    NGS = "NGS"
-    FLOW = "flow"
-    PET_CT = "PET-CT"
-    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)

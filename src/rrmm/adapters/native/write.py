@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -121,7 +122,7 @@ def _procedure(procedure: Procedure) -> dict[str, Any]:
 
 
 def _fields(item: CytogeneticFinding | Condition) -> dict[str, Any]:
-    return _compact({name: getattr(item, name) for name in item.__slots__})
+    return _compact({f.name: getattr(item, f.name) for f in fields(item)})
 
 
 def record_to_document(record: PatientRecord) -> dict[str, Any]:

@@ -61,4 +61,4 @@ fhir-examples: $(STAMP)
 	for f in examples/*.yaml; do $(BIN)/rrmm convert $$f --to fhir -o examples/fhir/$$(basename $$f .yaml).json; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build/compiled build/compiled-work .mypy_cache .ruff_cache .hypothesis

@@ -11,7 +11,12 @@ from rich.table import Table
 
 from rrmm.adapters.fhir.codes import load_fhir_codes_file
 from rrmm.core.knowledge import KnowledgeBase, Regimen
-from rrmm.kb import KnowledgeBaseError, load_criteria, load_knowledge_base
+from rrmm.kb import (
+    KnowledgeBaseError,
+    load_criteria,
+    load_knowledge_base,
+    unverified_patient_education,
+)
 
 __all__ = ["kb_app"]
 
@@ -77,7 +82,11 @@ def validate() -> None:
         f" {indications} indications, {evidence} trials, {len(kb.cautions)} cautions,"
         f" {len(kb.supportive)} supportive-care items — every fact has a source"
     )
-    marked = unverified_facts(kb) + _unverified_codes(codes.model_dump())
+    marked = (
+        unverified_facts(kb)
+        + _unverified_codes(codes.model_dump())
+        + unverified_patient_education()
+    )
     console.print(f"{len(marked)} fact(s) marked unverified (shown as such wherever used):")
     for item in marked:
         console.print(f"  · {item}", highlight=False)

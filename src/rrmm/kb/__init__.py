@@ -6,7 +6,9 @@ from rrmm.kb.loader import (
     load_criteria,
     load_drug_catalog,
     load_knowledge_base,
+    load_patient_education,
     read_kb_file,
+    unverified_patient_education,
 )
 
 __all__ = [
@@ -15,5 +17,7 @@ __all__ = [
     "load_criteria",
     "load_drug_catalog",
     "load_knowledge_base",
+    "load_patient_education",
     "read_kb_file",
+    "unverified_patient_education",
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -31,6 +33,8 @@ from rrmm.kb.schema import (
     CriterionEntry,
     DrugRef,
     DrugsFile,
+    EducationEntry,
+    PatientEducationFile,
     PatientTestEntry,
     PolicyFile,
     RegimensFile,
@@ -45,7 +49,9 @@ __all__ = [
     "load_criteria",
     "load_drug_catalog",
     "load_knowledge_base",
+    "load_patient_education",
     "read_kb_file",
+    "unverified_patient_education",
 ]
 
 CRITERIA_FILES = {"IMWG2016": "criteria-imwg2016.yaml"}
@@ -337,10 +343,37 @@ def _load(model: type[_M], name: str) -> _M:
         raise KnowledgeBaseError(f"knowledge base file {name}: {error}") from error
 
 
+PATIENT_EDUCATION_FILE = "patient-education.yaml"
+
+
+@cache
+def load_patient_education() -> Mapping[str, EducationEntry]:
+    """The patient report's fixed words by id, schema-checked, every source key known."""
+    data = _load(PatientEducationFile, PATIENT_EDUCATION_FILE)
+    citations = load_all_sources()
+    for entry in data.texts:
+        _cite(entry.sources, citations, f"{PATIENT_EDUCATION_FILE} {entry.id}")
+    return MappingProxyType({entry.id: entry for entry in data.texts})
+
+
+def unverified_patient_education() -> list[str]:
+    """The patient-education entries marked unverified, named by id, with their notes."""
+    return [
+        f"patient text {entry.id}: {entry.note or 'not verified'}"
+        for entry in load_patient_education().values()
+        if not entry.verified
+    ]
+
+
 @cache
 def load_knowledge_base() -> KnowledgeBase:
-    """The whole therapy knowledge base, schema-checked and cross-checked."""
+    """The whole therapy knowledge base, schema-checked and cross-checked.
+
+    It also loads ``patient-education.yaml``, so a broken entry or an unknown source key there
+    fails here (and so in ``rrmm kb validate``) like any other file.
+    """
     citations = load_all_sources()
+    load_patient_education()
     catalog = load_drug_catalog()
     cautions_file = _load(CautionsFile, "cautions.yaml")
     cautions = []

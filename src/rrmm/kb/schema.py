@@ -17,6 +17,8 @@ __all__ = [
     "DrugEntry",
     "DrugRef",
     "DrugsFile",
+    "EducationEntry",
+    "PatientEducationFile",
     "PolicyFile",
     "RegimensFile",
     "RuleEntry",
@@ -313,3 +315,36 @@ class PolicyFile(_Strict):
     fitness: PolicySection
     trial: PolicySection
     weights: dict[str, float]
+
+
+class EducationEntry(_Strict):
+    """One fixed sentence or paragraph of the patient report, with its sources."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+    text: str = Field(min_length=2)
+    sources: list[str] = Field(min_length=1)
+    verified: bool = True
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _unverified_says_why(self) -> EducationEntry:
+        if not self.verified and not self.note:
+            raise ValueError(f"text '{self.id}' is marked unverified without a note")
+        return self
+
+
+class PatientEducationFile(_Strict):
+    """``patient-education.yaml``: the patient report's fixed teaching words."""
+
+    kb: Literal["patient_education"]
+    schema_version: Literal["1"]
+    as_of: date
+    texts: list[EducationEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> PatientEducationFile:
+        ids = [entry.id for entry in self.texts]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"text ids repeated: {repeated}")
+        return self

@@ -72,3 +72,19 @@ def test_the_report_renders_for_every_example_and_marks_unverified_words(example
                 assert follows.startswith(UNCHECKED) != entry.verified, entry.id
     if any(UNCHECKED in t for t in shown):
         assert "Not yet checked" in sections[0].paragraphs[-1]
+
+
+def test_double_refractory_is_named_only_for_a_proteasome_inhibitor_and_an_imid(example):
+    """The label's definition (labels.double_refractory): other pairs of classes get no name."""
+    sections = patient_sections(
+        example.record, example.evaluation, example.options, example.kb.catalog
+    )
+    meaning = next(s for s in sections if s.id == "meaning")
+    named = any("double refractory" in p for p in meaning.paragraphs)
+    two_groups = any("two main groups" in p for p in meaning.paragraphs)
+    assert named == (two_groups and "double_refractory" in example.evaluation.labels)
+    if example.example.id in ("07-light-chain-only-flc", "14-line-counting-rules"):
+        assert two_groups  # anti-CD38 and IMiD refractory: both groups named, no label word
+        assert not named
+    if example.example.id == "03-double-refractory":
+        assert named

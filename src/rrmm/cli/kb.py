@@ -74,6 +74,11 @@ def validate() -> None:
     except Exception as error:
         Console(stderr=True).print(f"[bold red]invalid:[/] fhir-codes.yaml: {error}")
         raise typer.Exit(2) from None
+    try:
+        education = unverified_patient_education()
+    except KnowledgeBaseError as error:
+        Console(stderr=True).print(f"[bold red]invalid:[/] {error}")
+        raise typer.Exit(2) from None
     console = Console()
     indications = sum(len(r.indications) for r in kb.regimens)
     evidence = sum(len(r.evidence) for r in kb.regimens)
@@ -82,11 +87,7 @@ def validate() -> None:
         f" {indications} indications, {evidence} trials, {len(kb.cautions)} cautions,"
         f" {len(kb.supportive)} supportive-care items — every fact has a source"
     )
-    marked = (
-        unverified_facts(kb)
-        + _unverified_codes(codes.model_dump())
-        + unverified_patient_education()
-    )
+    marked = unverified_facts(kb) + _unverified_codes(codes.model_dump()) + education
     console.print(f"{len(marked)} fact(s) marked unverified (shown as such wherever used):")
     for item in marked:
         console.print(f"  · {item}", highlight=False)

@@ -369,11 +369,9 @@ def unverified_patient_education() -> list[str]:
 def load_knowledge_base() -> KnowledgeBase:
     """The whole therapy knowledge base, schema-checked and cross-checked.
 
-    It also loads ``patient-education.yaml``, so a broken entry or an unknown source key there
-    fails here (and so in ``rrmm kb validate``) like any other file.
+    ``patient-education.yaml`` is loaded only by the patient report and ``rrmm kb validate``.
     """
     citations = load_all_sources()
-    load_patient_education()
     catalog = load_drug_catalog()
     cautions_file = _load(CautionsFile, "cautions.yaml")
     cautions = []
